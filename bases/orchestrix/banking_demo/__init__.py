@@ -1,0 +1,1 @@
+"""Banking demo: accounts as event-sourced aggregates, commands through the message bus."""

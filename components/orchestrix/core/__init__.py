@@ -1,0 +1,1 @@
+"""Orchestrix core: protocols and pure-Python building blocks, free of I/O libraries."""

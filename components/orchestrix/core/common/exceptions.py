@@ -1,0 +1,122 @@
+"""The error tree of Orchestrix.
+
+Every error the library raises on purpose derives from `OrchestrixError`, so callers can catch
+one base class; driver errors (sqlite3, asyncpg, ...) are translated into it at the boundary and
+kept as `__cause__`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class OrchestrixError(Exception):
+    """Base class of every error raised by Orchestrix."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerFailure:
+    """One handler that failed while a message was published."""
+
+    handler_name: str
+    error: Exception
+
+
+class HandlerError(OrchestrixError):
+    """One or more handlers failed for a published message.
+
+    `handler_name` and `original_error` describe the first failure (the seed API); `failures`
+    lists every handler that failed, in subscription order.
+    """
+
+    def __init__(
+        self,
+        message_type: str,
+        handler_name: str,
+        original_error: Exception,
+        failures: Sequence[HandlerFailure] = (),
+    ) -> None:
+        self.message_type = message_type
+        self.handler_name = handler_name
+        self.original_error = original_error
+        self.failures: tuple[HandlerFailure, ...] = tuple(failures) or (
+            HandlerFailure(handler_name, original_error),
+        )
+        details = "; ".join(
+            f"{failure.handler_name}: {type(failure.error).__name__}: {failure.error}"
+            for failure in self.failures
+        )
+        super().__init__(f"{len(self.failures)} handler(s) failed for {message_type}: {details}")
+
+    @classmethod
+    def from_failures(cls, message_type: str, failures: Sequence[HandlerFailure]) -> HandlerError:
+        """Build the error for a non-empty list of failures, chained to the first one."""
+        first = failures[0]
+        error = cls(message_type, first.handler_name, first.error, failures)
+        error.__cause__ = first.error
+        return error
+
+
+class ConcurrencyError(OrchestrixError):
+    """A stream was not at the version the writer expected (optimistic concurrency)."""
+
+    def __init__(self, aggregate_id: str, expected_version: int, actual_version: int) -> None:
+        self.aggregate_id = aggregate_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"Stream {aggregate_id!r} is at version {actual_version}, expected {expected_version}"
+        )
+
+
+class DuplicateEventError(OrchestrixError):
+    """An event with this id is already stored; the batch was not written."""
+
+    def __init__(self, event_id: str) -> None:
+        self.event_id = event_id
+        super().__init__(f"An event with id {event_id!r} is already stored")
+
+
+class AggregateNotFoundError(OrchestrixError, ValueError):
+    """No events exist for the aggregate that was asked for."""
+
+    def __init__(self, aggregate_type: str, aggregate_id: str) -> None:
+        self.aggregate_type = aggregate_type
+        self.aggregate_id = aggregate_id
+        super().__init__(f"{aggregate_type} {aggregate_id!r} not found")
+
+
+class MessageTypeError(OrchestrixError, TypeError):
+    """A message class is defined wrongly, e.g. its type name is already taken."""
+
+
+class EventEncodingError(OrchestrixError, ValueError):
+    """An event cannot be encoded for storage (unsupported value or invalid text)."""
+
+
+class EventDecodingError(OrchestrixError, ValueError):
+    """A stored event cannot be decoded into its class."""
+
+
+class StoreError(OrchestrixError):
+    """A storage backend failed (connection lost, server down, corrupt file)."""
+
+
+class StoreUsageError(OrchestrixError, TypeError):
+    """A store was used through the wrong interface (e.g. sync calls on an async store)."""
+
+
+__all__ = [
+    "AggregateNotFoundError",
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "EventDecodingError",
+    "EventEncodingError",
+    "HandlerError",
+    "HandlerFailure",
+    "MessageTypeError",
+    "OrchestrixError",
+    "StoreError",
+    "StoreUsageError",
+]

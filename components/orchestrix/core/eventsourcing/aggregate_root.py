@@ -1,0 +1,81 @@
+"""Aggregate roots: state rebuilt from events, with changes recorded as new events.
+
+An event of type `OrderCreated` is applied by the aggregate's `_when_order_created` method;
+the lookup is done once per aggregate class and event type, then cached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from orchestrix.core.messaging.message import Event
+
+type _Applier = Callable[[Any, Event], None]
+
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_routes: dict[type, dict[str, _Applier | None]] = {}
+
+
+def snake_case(type_name: str) -> str:
+    """`OrderCreated` → `order_created`, `HTTPRequestSent` → `http_request_sent`."""
+    return _WORD_BOUNDARY.sub("_", type_name).replace(".", "_").lower()
+
+
+def _applier(aggregate_type: type, event_type: str) -> _Applier | None:
+    routes = _routes.setdefault(aggregate_type, {})
+    if event_type not in routes:
+        routes[event_type] = getattr(aggregate_type, f"_when_{snake_case(event_type)}", None)
+    return routes[event_type]
+
+
+@dataclass
+class AggregateRoot:
+    """Base of event-sourced aggregates.
+
+    `version` counts every event applied (loaded or new), so it equals the stream version once
+    saved; `uncommitted_events` holds the new ones until the repository stores them. Bump
+    `snapshot_schema_version` when the aggregate's fields change shape: older snapshots are
+    then ignored and the aggregate is rebuilt from its events.
+    """
+
+    snapshot_schema_version: ClassVar[int] = 1
+
+    aggregate_id: str = ""
+    version: int = 0
+    uncommitted_events: list[Event] = field(default_factory=list, init=False, repr=False)
+
+    def _apply_event(self, event: Event) -> None:
+        """Apply a new event to the state and record it for saving."""
+        self._when(event)
+        self.uncommitted_events.append(event)
+        self.version += 1
+
+    def _when(self, event: Event) -> None:
+        """Route `event` to `_when_<snake_case_of_type>`; no such method leaves state as is."""
+        apply = _applier(type(self), event.type)
+        if apply is not None:
+            apply(self, event)
+
+    def mark_events_committed(self) -> None:
+        """Forget the recorded events once they are stored."""
+        self.uncommitted_events = []
+
+    def _replay_events(self, events: Iterable[Event]) -> None:
+        """Rebuild state from stored events, without recording them."""
+        aggregate_type = type(self)
+        routes = _routes.setdefault(aggregate_type, {})
+        count = 0
+        for event in events:
+            apply = (
+                routes[event.type] if event.type in routes else _applier(aggregate_type, event.type)
+            )
+            if apply is not None:
+                apply(self, event)
+            count += 1
+        self.version += count
+
+
+__all__ = ["AggregateRoot", "snake_case"]

@@ -1,0 +1,63 @@
+"""The global log: every stored event in commit order, for projections that catch up.
+
+A `Checkpoint` marks a place in the log. Stores whose writers commit one at a time (memory,
+SQLite) only need the position; PostgreSQL orders concurrent transactions by transaction id
+first (SPEC §4), so a checkpoint is the pair `(tx_id, position)`, compared in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from orchestrix.core.messaging.message import Event
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Checkpoint:
+    """A place in the global log; reading resumes strictly after it."""
+
+    tx_id: int = 0
+    position: int = 0
+
+
+START = Checkpoint()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """A stored event with where it sits: its stream, stream version and global position."""
+
+    event: Event
+    aggregate_id: str
+    version: int
+    position: int
+    tx_id: int = 0
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(self.tx_id, self.position)
+
+
+class EventLog(Protocol):
+    """A store whose whole log can be read after a checkpoint, synchronously."""
+
+    def read_all(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> Iterator[RecordedEvent]:
+        """Every event committed after `after`, in log order, fetched `batch_size` at a time."""
+        ...
+
+
+class AsyncEventLog(Protocol):
+    """The asynchronous twin of `EventLog`."""
+
+    def read_all(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]:
+        """Every event committed after `after`, in log order, fetched `batch_size` at a time."""
+        ...
+
+
+__all__ = ["START", "AsyncEventLog", "Checkpoint", "EventLog", "RecordedEvent"]

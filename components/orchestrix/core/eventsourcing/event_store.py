@@ -1,0 +1,44 @@
+"""The ports every event store implements, sync and async.
+
+Semantics shared by all implementations (SPEC §4): a stream's version is its number of events;
+`save` is atomic and checks `expected_version` when given; `load` returns the events after
+`from_version` as the classes that were saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from orchestrix.core.messaging.message import Event
+
+
+class EventStore(Protocol):
+    """A synchronous event store with optimistic concurrency."""
+
+    def save(
+        self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
+    ) -> None:
+        """Append `events` atomically; raise ConcurrencyError if the version differs."""
+        ...
+
+    def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
+        """The stream's events whose version is greater than `from_version`, in order."""
+        ...
+
+
+class AsyncEventStore(Protocol):
+    """The asynchronous twin of `EventStore`."""
+
+    async def save(
+        self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
+    ) -> None:
+        """Append `events` atomically; raise ConcurrencyError if the version differs."""
+        ...
+
+    async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
+        """The stream's events whose version is greater than `from_version`, in order."""
+        ...
+
+
+__all__ = ["AsyncEventStore", "EventStore"]

@@ -1,0 +1,196 @@
+"""The aggregate repository: loads aggregates from an event store and saves their new events.
+
+Saving passes `expected_version = version - len(uncommitted_events)`, so two writers that
+loaded the same version cannot both commit: the second gets `ConcurrencyError`. Loading starts
+from the latest snapshot when the store keeps snapshots and the snapshot fits the class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestrix.core.common.exceptions import (
+    AggregateNotFoundError,
+    EventDecodingError,
+    EventEncodingError,
+    StoreUsageError,
+)
+from orchestrix.core.common.logging import get_logger
+from orchestrix.core.eventsourcing.aggregate_root import AggregateRoot
+from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
+from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.messaging.codec import from_data, to_data
+from orchestrix.core.messaging.message import Event
+
+_logger = get_logger(__name__)
+_BASE_FIELDS = frozenset({"aggregate_id", "version", "uncommitted_events"})
+
+
+@dataclass
+class AggregateRepository[T: AggregateRoot]:
+    """Loads and saves aggregates of any type through one event store.
+
+    `snapshot_every=N` stores a snapshot whenever a save carries the aggregate across a
+    multiple of N events (only for stores that keep snapshots).
+    """
+
+    event_store: EventStore | AsyncEventStore
+    snapshot_every: int | None = None
+    _store_is_async: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.snapshot_every is not None and self.snapshot_every < 1:
+            raise ValueError("snapshot_every must be 1 or greater")
+        self._store_is_async = inspect.iscoroutinefunction(self.event_store.load)
+
+    def load(self, aggregate_type: type[T], aggregate_id: str) -> T:
+        """The aggregate rebuilt from its snapshot and events; AggregateNotFoundError if none."""
+        store = self._sync_store("load")
+        load_snapshot = getattr(store, "load_snapshot", None)
+        snapshot = load_snapshot(aggregate_id) if load_snapshot is not None else None
+        aggregate = _from_snapshot(aggregate_type, aggregate_id, snapshot)
+        events = store.load(aggregate_id, from_version=aggregate.version)
+        return _replayed(aggregate, events)
+
+    def save(self, aggregate: T) -> None:
+        """Store the aggregate's new events, guarded by the version it was loaded at."""
+        store = self._sync_store("save")
+        events, expected = _pending(aggregate)
+        if not events:
+            return
+        store.save(aggregate.aggregate_id, events, expected_version=expected)
+        aggregate.mark_events_committed()
+        save_snapshot = getattr(store, "save_snapshot", None)
+        if save_snapshot is not None and self._snapshot_due(expected, aggregate.version):
+            snapshot = _snapshot_or_none(aggregate)
+            if snapshot is not None:
+                save_snapshot(snapshot)
+
+    async def load_async(self, aggregate_type: type[T], aggregate_id: str) -> T:
+        """Async `load`; works with async stores (and sync ones, which it calls directly)."""
+        snapshot = await _maybe_await(_call(self.event_store, "load_snapshot", aggregate_id))
+        aggregate = _from_snapshot(aggregate_type, aggregate_id, snapshot)
+        events = await _maybe_await(
+            self.event_store.load(aggregate_id, from_version=aggregate.version)
+        )
+        return _replayed(aggregate, events)
+
+    async def save_async(self, aggregate: T) -> None:
+        """Async `save`; works with async stores (and sync ones, which it calls directly)."""
+        events, expected = _pending(aggregate)
+        if not events:
+            return
+        await _maybe_await(
+            self.event_store.save(aggregate.aggregate_id, events, expected_version=expected)
+        )
+        aggregate.mark_events_committed()
+        if self._snapshot_due(expected, aggregate.version):
+            snapshot = _snapshot_or_none(aggregate)
+            if snapshot is not None:
+                await _maybe_await(_call(self.event_store, "save_snapshot", snapshot))
+
+    def _sync_store(self, operation: str) -> EventStore:
+        if self._store_is_async:
+            raise StoreUsageError(
+                f"{type(self.event_store).__name__} is async: use "
+                f"`await repository.{operation}_async(...)` instead of `{operation}(...)`"
+            )
+        return self.event_store  # type: ignore[return-value]
+
+    def _snapshot_due(self, before: int, after: int) -> bool:
+        every = self.snapshot_every
+        return every is not None and after // every > before // every
+
+
+def _pending(aggregate: AggregateRoot) -> tuple[list[Event], int]:
+    events = list(aggregate.uncommitted_events)
+    return events, aggregate.version - len(events)
+
+
+def take_snapshot(aggregate: AggregateRoot) -> Snapshot:
+    """A snapshot of the aggregate's current state, tagged with its class and schema version."""
+    state = {k: v for k, v in to_data(aggregate).items() if k not in _BASE_FIELDS}
+    return Snapshot(
+        aggregate_id=aggregate.aggregate_id,
+        aggregate_type=type(aggregate).__name__,
+        version=aggregate.version,
+        state=state,
+        schema_version=type(aggregate).snapshot_schema_version,
+    )
+
+
+def _snapshot_or_none(aggregate: AggregateRoot) -> Snapshot | None:
+    """A snapshot, or None (logged) when the state cannot be encoded: the events are already
+    stored, so a failed snapshot must not fail the save."""
+    try:
+        return take_snapshot(aggregate)
+    except EventEncodingError as error:
+        _logger.warning("Not snapshotting %r: %s", aggregate.aggregate_id, error)
+        return None
+
+
+def _from_snapshot[A: AggregateRoot](
+    aggregate_type: type[A], aggregate_id: str, snapshot: Snapshot | None
+) -> A:
+    """The aggregate as of the snapshot, or a fresh one when the snapshot does not fit."""
+    if snapshot is not None:
+        if (
+            snapshot.aggregate_type == aggregate_type.__name__
+            and snapshot.schema_version == aggregate_type.snapshot_schema_version
+            and snapshot.aggregate_id == aggregate_id
+            and snapshot.state.keys() == _state_fields(aggregate_type)
+        ):
+            try:
+                return from_data(
+                    aggregate_type,
+                    {
+                        **snapshot.state,
+                        "aggregate_id": aggregate_id,
+                        "version": snapshot.version,
+                        "uncommitted_events": [],
+                    },
+                )
+            except EventDecodingError as error:
+                _logger.warning(
+                    "Ignoring undecodable snapshot of %s %r: %s",
+                    aggregate_type.__name__,
+                    aggregate_id,
+                    error,
+                )
+        else:
+            _logger.info(
+                "Ignoring snapshot of %s %r taken by %s (schema %s)",
+                aggregate_type.__name__,
+                aggregate_id,
+                snapshot.aggregate_type,
+                snapshot.schema_version,
+            )
+    return aggregate_type(aggregate_id=aggregate_id)
+
+
+def _state_fields(aggregate_type: type[AggregateRoot]) -> frozenset[str]:
+    """The fields a snapshot of `aggregate_type` must hold, no more and no fewer."""
+    return frozenset(f.name for f in dataclasses.fields(aggregate_type)) - _BASE_FIELDS
+
+
+def _replayed[A: AggregateRoot](aggregate: A, events: list[Event]) -> A:
+    if not events and aggregate.version == 0:
+        raise AggregateNotFoundError(type(aggregate).__name__, aggregate.aggregate_id)
+    aggregate._replay_events(events)
+    return aggregate
+
+
+def _call(store: Any, method: str, *args: Any) -> Any:
+    """`store.<method>_async(*args)` or `store.<method>(*args)`, whichever it has; else None."""
+    function = getattr(store, f"{method}_async", None) or getattr(store, method, None)
+    return None if function is None else function(*args)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+__all__ = ["AggregateRepository", "take_snapshot"]

@@ -1,0 +1,49 @@
+"""The message bus ports: publish a message to every handler subscribed to its class.
+
+A handler subscribed to a class also receives that class's subclasses, so subscribing to
+`Event` sees every event. The async bus also accepts plain functions as handlers, so one
+handler can serve both buses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from orchestrix.core.messaging.message import Message
+
+type MessageHandler[T: Message] = Callable[[T], None]
+type AsyncMessageHandler[T: Message] = Callable[[T], Awaitable[None] | None]
+
+
+class MessageBus(Protocol):
+    """Delivers each published message to its handlers, one after the other."""
+
+    def publish(self, message: Message) -> None:
+        """Run every handler subscribed to the message's class or one of its bases.
+
+        Raises `HandlerError` naming each handler that failed, after all of them ran.
+        """
+        ...
+
+    def subscribe[T: Message](self, message_type: type[T], handler: MessageHandler[T]) -> None:
+        """Deliver every later message of `message_type` (or a subclass) to `handler`."""
+        ...
+
+
+class AsyncMessageBus(Protocol):
+    """Delivers each published message to its handlers concurrently."""
+
+    async def publish(self, message: Message) -> None:
+        """Run every handler subscribed to the message's class or one of its bases.
+
+        Raises `HandlerError` naming each handler that failed, after all of them finished.
+        """
+        ...
+
+    def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
+        """Deliver every later message of `message_type` (or a subclass) to `handler`."""
+        ...
+
+
+__all__ = ["AsyncMessageBus", "AsyncMessageHandler", "MessageBus", "MessageHandler"]

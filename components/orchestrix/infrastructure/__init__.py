@@ -1,0 +1,1 @@
+"""Orchestrix infrastructure: implementations of the core protocols, one package per backend."""

@@ -1,0 +1,28 @@
+"""The DEBUG check on the buses' publish path, cheap enough to run for every message.
+
+`Logger.isEnabledFor` is a Python call that costs about as much as dispatching a message to a
+no-op handler. CPython memoises its answers per level in the logger's `_cache` dict and empties
+that dict in place on every level change (`setLevel`, `logging.disable`, `dictConfig`), so the
+buses read the memo first and ask `isEnabledFor` only on a miss:
+
+    try:
+        debug = levels[DEBUG]
+    except KeyError:
+        debug = logger.isEnabledFor(DEBUG)
+
+A stale True is harmless (`logger.debug` checks again); where the memo does not exist the dict
+stays empty and every check falls through to `isEnabledFor`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+
+def level_cache(logger: logging.Logger) -> dict[int, bool]:
+    """The memo of `logger.isEnabledFor` answers by level, or an empty dict if it has none."""
+    cache = getattr(logger, "_cache", None)
+    return cache if isinstance(cache, dict) else {}
+
+
+__all__ = ["level_cache"]

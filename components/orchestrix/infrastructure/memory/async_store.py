@@ -1,0 +1,57 @@
+"""The in-memory event store behind an async interface, for async code and its tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
+from orchestrix.core.messaging.message import Event
+from orchestrix.infrastructure.memory.store import InMemoryEventStore
+
+
+class InMemoryAsyncEventStore:
+    """Async twin of `InMemoryEventStore`; operations never block, so nothing is awaited."""
+
+    def __init__(self, upcasters: UpcasterRegistry | None = None) -> None:
+        self.upcasters = upcasters
+        self._store = InMemoryEventStore()
+
+    async def save(
+        self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
+    ) -> None:
+        """Append `events` atomically, checking `expected_version` when given."""
+        self._store.save(aggregate_id, events, expected_version)
+
+    async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
+        """The events after `from_version`, upcast when the store has upcasters."""
+        events = self._store.stored_events(aggregate_id, from_version)
+        if self.upcasters is None:
+            return events
+        return await self.upcasters.upcast_to_latest_async(events)
+
+    async def read_all(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]:
+        """Every event after `after` in commit order, upcast when the store has upcasters."""
+        while batch := self._store.stored_batch(after, batch_size):
+            if self.upcasters is not None:
+                batch = await self.upcasters.upcast_recorded_async(batch)
+            for recorded in batch:
+                yield recorded
+            after = batch[-1].checkpoint
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep `snapshot` unless a newer one of the aggregate is already stored."""
+        self._store.save_snapshot(snapshot)
+
+    async def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
+        """The latest snapshot of the aggregate, if any."""
+        return self._store.load_snapshot(aggregate_id)
+
+    save_snapshot_async = save_snapshot
+    load_snapshot_async = load_snapshot
+
+
+__all__ = ["InMemoryAsyncEventStore"]

@@ -1,0 +1,179 @@
+"""The SQL of the store and the mapping between events, snapshots and rows.
+
+Written once for the sync and async stores (the async one runs the sync one in a worker
+thread). Every statement takes its values as parameters; the only text built at run time is a
+list of `?` placeholders.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.event_log import RecordedEvent
+from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.messaging.codec import decode_event, event_to_data
+from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.messaging.message import Event
+
+SELECT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
+INSERT_EVENT = """
+    INSERT INTO events (
+        stream_id, version, event_id, event_type, schema_version, timestamp,
+        correlation_id, causation_id, trace_id, actor_id, payload
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+SELECT_STREAM = """
+    SELECT version, schema_version, payload FROM events
+    WHERE stream_id = ? AND version > ? ORDER BY version
+"""
+SELECT_AFTER = """
+    SELECT position, stream_id, version, schema_version, payload FROM events
+    WHERE position > ? ORDER BY position LIMIT ?
+"""
+UPSERT_SNAPSHOT = """
+    INSERT INTO snapshots (aggregate_id, aggregate_type, version, schema_version, timestamp, state)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (aggregate_id) DO UPDATE SET
+        aggregate_type = excluded.aggregate_type,
+        version = excluded.version,
+        schema_version = excluded.schema_version,
+        timestamp = excluded.timestamp,
+        state = excluded.state
+    WHERE excluded.version >= snapshots.version
+"""
+SELECT_SNAPSHOT = """
+    SELECT aggregate_id, aggregate_type, version, schema_version, timestamp, state
+    FROM snapshots WHERE aggregate_id = ?
+"""
+
+type EncodedEvent = tuple[str, str, int, str, str | None, str | None, str | None, str | None, str]
+"""An event's columns after the stream id and version, payload last."""
+
+_ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
+
+
+def check_stream_id(aggregate_id: object) -> None:
+    """Reject what SQLite would store under another identity or cannot store at all."""
+    if not isinstance(aggregate_id, str):
+        raise ValidationError("must be a string", "aggregate_id", aggregate_id)
+    if not aggregate_id.isascii():
+        try:
+            aggregate_id.encode()
+        except UnicodeEncodeError as error:
+            message = "must be valid Unicode text"
+            raise ValidationError(message, "aggregate_id", aggregate_id) from error
+
+
+def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
+    """The columns of each event; raises EventEncodingError before anything is written."""
+    return [_columns(event) for event in events]
+
+
+def _columns(event: Event) -> EncodedEvent:
+    if not isinstance(event, Event):
+        raise EventEncodingError(f"Only events can be stored, not {type(event).__qualname__}")
+    data = event_to_data(event)  # its timestamp text serves the column too: encoded once
+    return (
+        event.id,
+        event.type,
+        type(event).__schema_version__,
+        data["timestamp"],
+        event.correlation_id,
+        event.causation_id,
+        event.trace_id,
+        event.actor_id,
+        dump_json(data).decode(),
+    )
+
+
+def event_rows(
+    aggregate_id: str, current_version: int, encoded: Sequence[EncodedEvent]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows that append `encoded` to a stream that is at `current_version`."""
+    for version, columns in enumerate(encoded, current_version + 1):
+        yield (aggregate_id, version, *columns)
+
+
+def decode_stored(aggregate_id: str, version: int, schema_version: int, payload: str) -> Event:
+    """The event stored at `version` of a stream; a bad payload names where it is."""
+    try:
+        return decode_event(payload, schema_version)
+    except EventDecodingError as error:
+        raise EventDecodingError(f"Stream {aggregate_id!r}, version {version}: {error}") from error
+
+
+def recorded_event(
+    position: int, aggregate_id: str, version: int, schema_version: int, payload: str
+) -> RecordedEvent:
+    """A row of `SELECT_AFTER` as a log entry."""
+    event = decode_stored(aggregate_id, version, schema_version, payload)
+    return RecordedEvent(event, aggregate_id, version, position)
+
+
+def first_duplicate(connection: sqlite3.Connection, ids: Sequence[str]) -> str | None:
+    """The first id of a failed batch that is stored already or repeats an earlier one.
+
+    Call it after the batch was rolled back, so that only previously stored rows match.
+    """
+    stored: set[str] = set()
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        placeholders = ", ".join("?" * len(chunk))
+        query = f"SELECT event_id FROM events WHERE event_id IN ({placeholders})"
+        stored.update(event_id for (event_id,) in connection.execute(query, chunk))
+    seen: set[str] = set()
+    for event_id in ids:
+        if event_id in stored or event_id in seen:
+            return event_id
+        seen.add(event_id)
+    return None
+
+
+def snapshot_row(snapshot: Snapshot) -> tuple[Any, ...]:
+    """The `UPSERT_SNAPSHOT` parameters; raises EventEncodingError for non-JSON state."""
+    return (
+        snapshot.aggregate_id,
+        snapshot.aggregate_type,
+        snapshot.version,
+        snapshot.schema_version,
+        snapshot.timestamp.isoformat(),
+        dump_json(snapshot.state).decode(),
+    )
+
+
+def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
+    """A row of `SELECT_SNAPSHOT` as a snapshot; raises EventDecodingError if it is damaged."""
+    aggregate_id, aggregate_type, version, schema_version, timestamp, state = row
+    try:
+        moment = datetime.fromisoformat(timestamp)
+    except (TypeError, ValueError) as error:
+        message = f"Snapshot of {aggregate_id!r} has a bad timestamp: {error}"
+        raise EventDecodingError(message) from error
+    data = load_json(state)
+    if not isinstance(data, dict):
+        raise EventDecodingError(f"Snapshot of {aggregate_id!r} has a state that is not an object")
+    return Snapshot(aggregate_id, aggregate_type, version, data, moment, schema_version)
+
+
+__all__ = [
+    "INSERT_EVENT",
+    "SELECT_AFTER",
+    "SELECT_SNAPSHOT",
+    "SELECT_STREAM",
+    "SELECT_VERSION",
+    "UPSERT_SNAPSHOT",
+    "EncodedEvent",
+    "check_stream_id",
+    "decode_stored",
+    "encode_events",
+    "event_rows",
+    "first_duplicate",
+    "recorded_event",
+    "snapshot_from_row",
+    "snapshot_row",
+]

@@ -1,0 +1,48 @@
+"""Every benchmark runs end to end in its quick mode; figures are printed, never asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def run_quick(script: str, *arguments: str) -> str:
+    finished = subprocess.run(
+        [sys.executable, str(HERE / script), "--quick", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "rows"),
+    [
+        (
+            "bench_bus.py",
+            [
+                "sync bus, 1 no-op handler, default logging",
+                "sync bus, 5 no-op handlers",
+                "async bus, 1 handler, awaited one by one",
+                "async bus, 5 handlers",
+            ],
+        ),
+        (
+            "bench_store.py",
+            ["memory: 1 event per save", "sqlite: load a 10k-event stream", "total"],
+        ),
+        ("bench_repository.py", ["load + replay 1,000 events"]),
+    ],
+)
+def test_benchmark_prints_every_row(script: str, rows: list[str]) -> None:
+    output = run_quick(script)
+    for row in rows:
+        assert row in output

@@ -1,0 +1,94 @@
+import pytest
+
+from orchestrix.core.common.exceptions import (
+    AggregateNotFoundError,
+    ConcurrencyError,
+    DuplicateEventError,
+    EventDecodingError,
+    EventEncodingError,
+    HandlerError,
+    HandlerFailure,
+    MessageTypeError,
+    OrchestrixError,
+    StoreError,
+    StoreUsageError,
+)
+
+
+def test_handler_error_keeps_the_seed_fields() -> None:
+    original = RuntimeError("db down")
+
+    error = HandlerError("OrderPlaced", "send_email", original)
+
+    assert error.message_type == "OrderPlaced"
+    assert error.handler_name == "send_email"
+    assert error.original_error is original
+    assert error.failures == (HandlerFailure("send_email", original),)
+    assert str(error) == "1 handler(s) failed for OrderPlaced: send_email: RuntimeError: db down"
+
+
+def test_handler_error_from_failures_names_every_handler_and_chains_the_first() -> None:
+    first, second = ValueError("bad amount"), TimeoutError("slow")
+    failures = [HandlerFailure("validate", first), HandlerFailure("notify", second)]
+
+    error = HandlerError.from_failures("OrderPlaced", failures)
+
+    assert error.handler_name == "validate"
+    assert error.original_error is first
+    assert error.__cause__ is first
+    assert error.failures == tuple(failures)
+    assert "validate: ValueError: bad amount" in str(error)
+    assert "notify: TimeoutError: slow" in str(error)
+    assert str(error).startswith("2 handler(s) failed for OrderPlaced")
+
+
+def test_concurrency_error_names_stream_and_versions() -> None:
+    error = ConcurrencyError("ACC-1", expected_version=2, actual_version=5)
+
+    assert (error.aggregate_id, error.expected_version, error.actual_version) == ("ACC-1", 2, 5)
+    assert str(error) == "Stream 'ACC-1' is at version 5, expected 2"
+
+
+def test_duplicate_event_error_names_the_event() -> None:
+    error = DuplicateEventError("evt-1")
+
+    assert error.event_id == "evt-1"
+    assert "'evt-1'" in str(error)
+
+
+def test_aggregate_not_found_is_also_a_value_error() -> None:
+    error = AggregateNotFoundError("Account", "ACC-9")
+
+    assert isinstance(error, ValueError)
+    assert (error.aggregate_type, error.aggregate_id) == ("Account", "ACC-9")
+    assert str(error) == "Account 'ACC-9' not found"
+
+
+@pytest.mark.parametrize(
+    ("error_type", "builtin"),
+    [
+        (HandlerError, Exception),
+        (ConcurrencyError, Exception),
+        (DuplicateEventError, Exception),
+        (AggregateNotFoundError, ValueError),
+        (MessageTypeError, TypeError),
+        (EventEncodingError, ValueError),
+        (EventDecodingError, ValueError),
+        (StoreError, Exception),
+        (StoreUsageError, TypeError),
+    ],
+)
+def test_every_error_is_an_orchestrix_error(
+    error_type: type[Exception], builtin: type[Exception]
+) -> None:
+    assert issubclass(error_type, OrchestrixError)
+    assert issubclass(error_type, builtin)
+
+
+def test_orchestrix_error_does_not_catch_interrupts() -> None:
+    assert not issubclass(OrchestrixError, KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            raise KeyboardInterrupt
+        except OrchestrixError:
+            pytest.fail("KeyboardInterrupt caught as an OrchestrixError")

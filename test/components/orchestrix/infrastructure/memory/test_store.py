@@ -1,0 +1,35 @@
+"""The in-memory stores pass the event store contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
+from orchestrix.infrastructure.memory.store import InMemoryEventStore
+from test.contracts.event_store import (
+    AsyncStoreUnderTest,
+    EventStoreContract,
+    StoreFactory,
+    StoreUnderTest,
+    SyncStoreUnderTest,
+)
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_factory(self) -> StoreFactory:
+        async def open_store(**options: Any) -> StoreUnderTest:
+            return SyncStoreUnderTest(InMemoryEventStore(**options))
+
+        return open_store
+
+
+class TestInMemoryAsyncEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_factory(self) -> StoreFactory:
+        async def open_store(**options: Any) -> StoreUnderTest:
+            return AsyncStoreUnderTest(InMemoryAsyncEventStore(**options))
+
+        return open_store

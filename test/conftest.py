@@ -1,0 +1,42 @@
+"""Shared fixtures and the rule for tests that need a real service.
+
+A test that needs a service (PostgreSQL, RabbitMQ, ...) calls `require_service`: on a machine
+without the service it is skipped with the reason, but in CI (`CI=true`) it fails, because a
+skipped integration test there would hide a broken build.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or, in CI, fail) the calling test unless `host:port` accepts connections."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as error:
+        reason = f"{name} is not reachable at {host}:{port} ({error})"
+    if running_in_ci():
+        pytest.fail(f"{reason}; integration tests must not skip in CI", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: it would hide an integration that did not run."""
+    if not running_in_ci() or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped:
+        reporter.write_line(
+            f"CI: {len(skipped)} test(s) skipped; skips are failures in CI", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

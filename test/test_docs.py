@@ -1,0 +1,34 @@
+"""The Python examples in README.md and docs/ run as written, so they cannot rot."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def examples() -> list[tuple[str, str]]:
+    found = []
+    for document in DOCUMENTS:
+        for number, block in enumerate(CODE_BLOCK.findall(document.read_text()), start=1):
+            found.append((f"{document.relative_to(ROOT)}#{number}", block))
+    return found
+
+
+@pytest.mark.parametrize(("where", "code"), examples(), ids=[w for w, _ in examples()])
+def test_example_runs(where: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Run as a real module: dataclasses look their module up in sys.modules.
+    module = types.ModuleType(re.sub(r"\W", "_", f"docs_example_{where}"))
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(code, where, "exec"), module.__dict__)
+
+
+def test_there_are_examples() -> None:
+    assert examples(), "README.md should show at least one runnable example"
