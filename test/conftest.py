@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import socket
+from urllib.parse import urlsplit
 
 import pytest
+
+DEFAULT_POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def running_in_ci() -> bool:
@@ -27,6 +30,15 @@ def require_service(name: str, host: str, port: int) -> None:
     if running_in_ci():
         pytest.fail(f"{reason}; integration tests must not skip in CI", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_dsn() -> str:
+    """The test server's DSN (`ORCHESTRIX_TEST_POSTGRES_DSN`, default: the local server)."""
+    dsn = os.environ.get("ORCHESTRIX_TEST_POSTGRES_DSN", DEFAULT_POSTGRES_DSN)
+    parts = urlsplit(dsn)
+    require_service("PostgreSQL", parts.hostname or "127.0.0.1", parts.port or 5432)
+    return dsn
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -11,6 +11,7 @@ from orchestrix.core.common.exceptions import (
     MessageTypeError,
     OrchestrixError,
     StoreError,
+    StoreUnavailableError,
     StoreUsageError,
 )
 from orchestrix.core.common.logging import ContextFormatter, StructuredLogger, get_logger
@@ -78,6 +79,7 @@ __all__ = [
     "RetryPolicy",
     "SpanStatus",
     "StoreError",
+    "StoreUnavailableError",
     "StoreUsageError",
     "StructuredLogger",
     "TraceSpan",

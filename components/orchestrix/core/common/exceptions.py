@@ -103,6 +103,12 @@ class StoreError(OrchestrixError):
     """A storage backend failed (connection lost, server down, corrupt file)."""
 
 
+class StoreUnavailableError(StoreError):
+    """The storage backend cannot be reached right now (refused, dropped, shutting down,
+    no free connection); the operation did not complete as far as the client knows, so
+    retrying later may succeed."""
+
+
 class StoreUsageError(OrchestrixError, TypeError):
     """A store was used through the wrong interface (e.g. sync calls on an async store)."""
 
@@ -118,5 +124,6 @@ __all__ = [
     "MessageTypeError",
     "OrchestrixError",
     "StoreError",
+    "StoreUnavailableError",
     "StoreUsageError",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from orchestrix.core.messaging.message import Event
 
@@ -25,9 +25,12 @@ class Checkpoint:
 START = Checkpoint()
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """A stored event with where it sits: its stream, stream version and global position."""
+class RecordedEvent(NamedTuple):
+    """A stored event with where it sits: its stream, stream version and global position.
+
+    A named tuple rather than a frozen dataclass: catch-up builds one per event, and a tuple
+    is several times cheaper to create.
+    """
 
     event: Event
     aggregate_id: str

@@ -12,7 +12,6 @@ wait raises `UpcasterException` asking for an async store.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Coroutine, Iterable, Sequence
@@ -152,7 +151,7 @@ class UpcasterRegistry:
 
 def _with_events(batch: Sequence[RecordedEvent], events: list[Event]) -> list[RecordedEvent]:
     return [
-        recorded if recorded.event is event else dataclasses.replace(recorded, event=event)
+        recorded if recorded.event is event else recorded._replace(event=event)
         for recorded, event in zip(batch, events, strict=True)
     ]
 
