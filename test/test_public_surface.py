@@ -69,6 +69,12 @@ SPEC_NAMES: dict[str, list[str]] = {
     "orchestrix.infrastructure.memory.async_bus": ["InMemoryAsyncMessageBus"],
     "orchestrix.infrastructure.memory.store": ["InMemoryEventStore"],
     "orchestrix.infrastructure.memory.async_store": ["InMemoryAsyncEventStore"],
+    "orchestrix.infrastructure.postgres.store": ["PostgreSQLEventStore"],
+    "orchestrix.infrastructure.postgres.connection_pool": [
+        "ConnectionPool",
+        "PoolConfig",
+        "PoolMetrics",
+    ],
 }
 
 
@@ -85,6 +91,20 @@ def test_common_package_reexports_its_spec_names() -> None:
     for module_name, names in SPEC_NAMES.items():
         if module_name.startswith("orchestrix.core.common."):
             assert set(names) <= set(common.__all__), module_name
+
+
+def test_postgres_store_takes_the_seed_constructor_arguments() -> None:
+    store_module = importlib.import_module("orchestrix.infrastructure.postgres.store")
+    store = store_module.PostgreSQLEventStore(
+        connection_string="postgresql://user:pass@localhost:5432/db",
+        pool_min_size=5,
+        pool_max_size=20,
+        pool_timeout=3.0,
+    )
+    for name in ("initialize", "close", "save", "load", "ping"):
+        assert callable(getattr(store, name)), name
+    for name in ("save_snapshot_async", "load_snapshot_async"):
+        assert callable(getattr(store, name)), name
 
 
 def test_async_store_keeps_the_snapshot_methods_of_the_seed() -> None:

@@ -46,3 +46,9 @@ def test_benchmark_prints_every_row(script: str, rows: list[str]) -> None:
     output = run_quick(script)
     for row in rows:
         assert row in output
+
+
+def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
+    output = run_quick("bench_postgres.py", "--dsn", postgres_dsn)
+    for row in ("sequential", "concurrent writers", "100 events/commit", "load a", "catch-up"):
+        assert row in output

@@ -1,0 +1,98 @@
+"""Creating and upgrading the schema: the SQL files shipped in `migrations/`, applied in order.
+
+`migrate` runs in one transaction under an advisory lock keyed by the schema name, so any
+number of processes may start at once: the first applies what is missing, the others wait and
+find nothing left to do. Applied versions are recorded in the `schema_version` table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import asyncpg
+
+from orchestrix.core.common.exceptions import StoreError
+from orchestrix.infrastructure.postgres._errors import raise_translated
+from orchestrix.infrastructure.postgres._identifiers import quote_schema
+from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
+
+_FILE_NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
+
+_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One versioned SQL file."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> tuple[Migration, ...]:
+    """The shipped migrations in version order; versions must run 1, 2, 3, ... without gaps."""
+    found = []
+    for entry in resources.files("orchestrix.infrastructure.postgres.migrations").iterdir():
+        match = _FILE_NAME.fullmatch(entry.name)
+        if match is not None:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    if [migration.version for migration in found] != list(range(1, len(found) + 1)):
+        raise StoreError(f"Migration files are not numbered 1..n: {[m.version for m in found]}")
+    return tuple(found)
+
+
+MIGRATIONS = load_migrations()
+
+
+async def migrate(connection: asyncpg.Connection, schema: str) -> list[int]:
+    """Bring `schema` up to the latest version; returns the versions this call applied."""
+    quoted = quote_schema(schema)
+    async with connection.transaction():
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"orchestrix:{schema}"
+        )
+        await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+        await connection.execute(f"SET LOCAL search_path TO {quoted}")
+        await connection.execute(_VERSION_TABLE)
+        applied = {row[0] for row in await connection.fetch("SELECT version FROM schema_version")}
+        newer = {version for version in applied if version > len(MIGRATIONS)}
+        if newer:
+            raise StoreError(
+                f"Schema {schema!r} is at version {max(newer)}, newer than this Orchestrix "
+                f"knows ({len(MIGRATIONS)}); upgrade Orchestrix before using it"
+            )
+        done = []
+        for migration in MIGRATIONS:
+            if migration.version not in applied:
+                await connection.execute(migration.sql)
+                await connection.execute(
+                    "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
+                    migration.version,
+                    migration.name,
+                )
+                done.append(migration.version)
+        return done
+
+
+async def prepare(pool: ConnectionPool, schema: str) -> None:
+    """Open `pool` if needed and migrate `schema` through it: what every store's
+    `initialize()` does."""
+    await pool.open()
+    try:
+        async with pool.acquire() as connection:
+            await migrate(connection, schema)
+    except Exception as error:
+        raise_translated(error, f"migrating schema {schema!r}")
+
+
+__all__ = ["MIGRATIONS", "Migration", "load_migrations", "migrate", "prepare"]

@@ -1,0 +1,48 @@
+"""The PostgreSQL stores pass the shared contracts of the in-memory ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from orchestrix.infrastructure.postgres.projection_state_store import (
+    PostgreSQLProjectionStateStore,
+)
+from orchestrix.infrastructure.postgres.saga_state_store import PostgreSQLSagaStateStore
+from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
+from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
+from test.contracts.event_store import (
+    AsyncStoreUnderTest,
+    EventStoreContract,
+    StoreFactory,
+    StoreUnderTest,
+)
+from test.contracts.state_stores import ProjectionStateStoreContract, SagaStateStoreContract
+
+pytestmark = pytest.mark.postgres
+
+
+class TestPostgreSQLEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_factory(self, open_store: StoreOpener) -> StoreFactory:
+        async def open_one(**options: Any) -> StoreUnderTest:
+            return AsyncStoreUnderTest(await open_store(**options))
+
+        return open_one
+
+
+class TestPostgreSQLProjectionStateStore(ProjectionStateStoreContract):
+    @pytest.fixture
+    async def state_store(self, store: PostgreSQLEventStore) -> PostgreSQLProjectionStateStore:
+        state_store = PostgreSQLProjectionStateStore(store.pool, store.schema)
+        await state_store.initialize()
+        return state_store
+
+
+class TestPostgreSQLSagaStateStore(SagaStateStoreContract):
+    @pytest.fixture
+    async def state_store(self, store: PostgreSQLEventStore) -> PostgreSQLSagaStateStore:
+        state_store = PostgreSQLSagaStateStore(store.pool, store.schema)
+        await state_store.initialize()
+        return state_store
