@@ -18,6 +18,7 @@ from dataclasses import dataclass
 class EventStatements:
     """Statements bound to one schema (its name validated and quoted beforehand)."""
 
+    create_one: str
     append_one_expected: str
     append_one_any: str
     append_many_expected: str
@@ -75,9 +76,22 @@ def _append(schema: str, source: str, *, expected: bool) -> str:
         """
 
 
+def _create_one(schema: str) -> str:
+    """Start a stream with one event (expected version 0, passed as $2): a plain insert of
+    version 1, since the unique (stream, version) constraint alone refuses it when the stream
+    exists. The most common write skips the existence check of `_append`."""
+    return f"""
+        INSERT INTO {schema}.events (
+            stream_id, version, event_id, event_type, schema_version, correlation_id,
+            causation_id, trace_id, actor_id, occurred_at, payload
+        ) VALUES ($1, $2::bigint + 1, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::jsonb)
+        """
+
+
 def event_statements(schema: str) -> EventStatements:
     """The statements for the already-quoted `schema`."""
     return EventStatements(
+        create_one=_create_one(schema),
         append_one_expected=_append(schema, _ONE, expected=True),
         append_one_any=_append(schema, _ONE, expected=False),
         append_many_expected=_append(schema, _MANY, expected=True),

@@ -127,7 +127,10 @@ class PostgreSQLEventStore:
         sql, expected = self._sql, expected_version is not None
         if len(events) == 1:
             values: tuple[Any, ...] = _row(events[0])
-            statement = sql.append_one_expected if expected else sql.append_one_any
+            if expected_version == 0:
+                statement = sql.create_one
+            else:
+                statement = sql.append_one_expected if expected else sql.append_one_any
         else:
             values = tuple(zip(*map(_row, events), strict=True))
             statement = sql.append_many_expected if expected else sql.append_many_any
