@@ -1,0 +1,176 @@
+"""The store, repository and handler examples of the seed documents work as written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
+from orchestrix.core.eventsourcing.event_store import EventStore
+from orchestrix.core.messaging.message import Command, Event
+from orchestrix.core.messaging.message_bus import MessageBus
+from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
+from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
+from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
+from orchestrix.infrastructure.memory.store import InMemoryEventStore
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeedAccountOpened(Event, type_name="seed.AccountOpened"):
+    account_id: str
+    owner: str
+    initial_deposit: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeedDeposited(Event, type_name="seed.Deposited"):
+    account_id: str
+    amount: float
+
+
+@dataclass
+class BankAccount(AggregateRoot):
+    balance: float = 0.0
+    owner: str = ""
+
+    def open(self, owner: str, initial_deposit: float) -> None:
+        self._apply_event(
+            SeedAccountOpened(
+                account_id=self.aggregate_id, owner=owner, initial_deposit=initial_deposit
+            )
+        )
+
+    def deposit(self, amount: float) -> None:
+        self._apply_event(SeedDeposited(account_id=self.aggregate_id, amount=amount))
+
+    def _when_seed_account_opened(self, event: SeedAccountOpened) -> None:
+        self.owner = event.owner
+        self.balance = event.initial_deposit
+
+    def _when_seed_deposited(self, event: SeedDeposited) -> None:
+        self.balance += event.amount
+
+
+def test_seed_002_repository_example() -> None:
+    store = InMemoryEventStore()
+    repo = AggregateRepository(event_store=store)
+
+    account = BankAccount(aggregate_id="ACC-001")
+    account.open("Alice", 1000.0)
+    repo.save(account)
+
+    loaded = repo.load(BankAccount, "ACC-001")
+    assert loaded.balance == 1000.0
+
+
+def test_seed_001_deposit_flow() -> None:
+    store = InMemoryEventStore()
+    repo = AggregateRepository(event_store=store)
+    opened = BankAccount(aggregate_id="ACC-001")
+    opened.open("Alice", 1000.0)
+    repo.save(opened)
+
+    account = AggregateRepository(event_store=store).load(BankAccount, "ACC-001")
+    account.deposit(500.0)
+    repo.save(account)
+    assert repo.load(BankAccount, "ACC-001").balance == 1500.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateUser(Command, type_name="seed.CreateUser"):
+    user_id: str
+    email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserCreated(Event, type_name="seed.UserCreated"):
+    user_id: str
+    email: str
+
+
+@dataclass
+class UserAggregate(AggregateRoot):
+    email: str = ""
+
+    def _when_seed_user_created(self, event: UserCreated) -> None:
+        self.email = event.email
+
+
+class CreateUserHandler:
+    def __init__(self, bus: MessageBus, store: EventStore) -> None:
+        self.bus = bus
+        self.store = store
+
+    def handle(self, command: CreateUser) -> None:
+        user = UserAggregate(aggregate_id=command.user_id)
+        user._apply_event(UserCreated(user_id=command.user_id, email=command.email))
+        self.store.save(command.user_id, user.uncommitted_events)
+        for event in user.uncommitted_events:
+            self.bus.publish(event)
+        user.mark_events_committed()
+
+
+def test_seed_002_command_handler_example() -> None:
+    bus, store = InMemoryMessageBus(), InMemoryEventStore()
+    handler = CreateUserHandler(bus, store)
+    seen: list[UserCreated] = []
+    bus.subscribe(CreateUser, handler.handle)
+    bus.subscribe(UserCreated, seen.append)
+    bus.publish(CreateUser(user_id="u-1", email="a@example.com"))
+    assert [event.email for event in seen] == ["a@example.com"]
+    assert store.load("u-1") == seen
+
+
+async def test_seed_003_async_store_example() -> None:
+    store = InMemoryAsyncEventStore()
+    await store.save(
+        "ACC-001",
+        [SeedAccountOpened(account_id="ACC-001", owner="Alice", initial_deposit=1.0)],
+        expected_version=0,
+    )
+    events = await store.load("ACC-001")
+    assert [event.type for event in events] == ["seed.AccountOpened"]
+
+
+async def test_seed_003_async_repository_example() -> None:
+    async_store = InMemoryAsyncEventStore()
+    repo = AggregateRepository(event_store=async_store)
+    created = BankAccount(aggregate_id="ACC-001")
+    created.open("Alice", 100.0)
+    await repo.save_async(created)
+
+    account = await repo.load_async(BankAccount, "ACC-001")
+    account.deposit(500.0)
+    await repo.save_async(account)
+    assert (await repo.load_async(BankAccount, "ACC-001")).balance == 600.0
+
+
+async def test_seed_003_async_bus_example() -> None:
+    bus = InMemoryAsyncMessageBus()
+    handled: list[str] = []
+
+    async def handle_order(event: SeedDeposited) -> None:
+        handled.append(f"Processing {event.account_id}")
+
+    async def send_email(event: SeedDeposited) -> None:
+        handled.append(f"Emailing for {event.account_id}")
+
+    bus.subscribe(SeedDeposited, handle_order)
+    bus.subscribe(SeedDeposited, send_email)
+    await bus.publish(SeedDeposited(account_id="ORD-001", amount=1.0))
+    assert sorted(handled) == ["Emailing for ORD-001", "Processing ORD-001"]
+
+
+def test_seed_000_module_wiring() -> None:
+    from orchestrix.core.common.module import Module
+
+    class UserModule:
+        def register(self, bus: MessageBus, store: EventStore) -> None:
+            handler = CreateUserHandler(bus, store)
+            bus.subscribe(CreateUser, handler.handle)
+
+    store = InMemoryEventStore()
+    bus = InMemoryMessageBus()
+    module: Module = UserModule()
+    module.register(bus, store)
+    bus.publish(CreateUser(user_id="u-2", email="b@example.com"))
+    assert len(store.load("u-2")) == 1
