@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Event
 
 
@@ -41,4 +42,19 @@ class AsyncEventStore(Protocol):
         ...
 
 
-__all__ = ["AsyncEventStore", "EventStore"]
+def validate_stream_id(aggregate_id: object) -> None:
+    """Reject stream ids a database would store under another identity or not at all:
+    non-strings, lone surrogates (not encodable as UTF-8) and NUL characters."""
+    if not isinstance(aggregate_id, str):
+        raise ValidationError("must be a string", "aggregate_id", aggregate_id)
+    if not aggregate_id.isascii():
+        try:
+            aggregate_id.encode()
+        except UnicodeEncodeError as error:
+            message = "must be valid Unicode text"
+            raise ValidationError(message, "aggregate_id", aggregate_id) from error
+    if "\x00" in aggregate_id:
+        raise ValidationError("must not contain NUL characters", "aggregate_id", aggregate_id)
+
+
+__all__ = ["AsyncEventStore", "EventStore", "validate_stream_id"]

@@ -26,6 +26,7 @@ from orchestrix.core.common.exceptions import (
 )
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_store import validate_stream_id
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.codec import decode_event, event_to_data
@@ -119,7 +120,7 @@ class PostgreSQLEventStore:
         cannot store, such as a NUL character) or `StoreUnavailableError`; in each case
         nothing is written.
         """
-        _check_stream_id(aggregate_id)
+        validate_stream_id(aggregate_id)
         if expected_version is not None:
             _check_int(expected_version, "expected_version")
         if not events:
@@ -188,7 +189,7 @@ class PostgreSQLEventStore:
 
         A long stream is read in pages, each decoded while the server renders the next.
         """
-        _check_stream_id(aggregate_id)
+        validate_stream_id(aggregate_id)
         _check_int(from_version, "from_version")
         if from_version < 0:
             raise ValidationError("must not be negative", "from_version", from_version)
@@ -298,20 +299,6 @@ class PostgreSQLEventStore:
         return Snapshot(
             aggregate_id, aggregate_type, version, load_json(state), taken_at, schema_version
         )
-
-
-def _check_stream_id(aggregate_id: object) -> None:
-    """Reject stream ids PostgreSQL text cannot hold (non-strings, surrogates, NUL)."""
-    if not isinstance(aggregate_id, str):
-        raise ValidationError("must be a string", "aggregate_id", aggregate_id)
-    if not aggregate_id.isascii():
-        try:
-            aggregate_id.encode()
-        except UnicodeEncodeError as error:
-            message = "must be valid Unicode text"
-            raise ValidationError(message, "aggregate_id", aggregate_id) from error
-    if "\x00" in aggregate_id:
-        raise ValidationError("must not contain NUL characters", "aggregate_id", aggregate_id)
 
 
 def _check_int(value: object, field: str) -> None:

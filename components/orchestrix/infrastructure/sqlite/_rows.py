@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
-from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.messaging.codec import decode_event, event_to_data
@@ -55,18 +54,6 @@ type EncodedEvent = tuple[str, str, int, str, str | None, str | None, str | None
 """An event's columns after the stream id and version, payload last."""
 
 _ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
-
-
-def check_stream_id(aggregate_id: object) -> None:
-    """Reject what SQLite would store under another identity or cannot store at all."""
-    if not isinstance(aggregate_id, str):
-        raise ValidationError("must be a string", "aggregate_id", aggregate_id)
-    if not aggregate_id.isascii():
-        try:
-            aggregate_id.encode()
-        except UnicodeEncodeError as error:
-            message = "must be valid Unicode text"
-            raise ValidationError(message, "aggregate_id", aggregate_id) from error
 
 
 def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
@@ -168,7 +155,6 @@ __all__ = [
     "SELECT_VERSION",
     "UPSERT_SNAPSHOT",
     "EncodedEvent",
-    "check_stream_id",
     "decode_stored",
     "encode_events",
     "event_rows",

@@ -20,6 +20,7 @@ from typing import Self
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_store import validate_stream_id
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -57,7 +58,7 @@ class SQLiteEventStore:
         """Append `events` atomically, checking `expected_version` when given."""
         if not events:
             return
-        rows.check_stream_id(aggregate_id)
+        validate_stream_id(aggregate_id)
         encoded = rows.encode_events(events)  # before the write lock: it is the slow part
         connection = self._connection
         with self._lock, _SAVING:
@@ -82,7 +83,7 @@ class SQLiteEventStore:
 
     def stored_events(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version` in their stored schema version (no upcasting)."""
-        rows.check_stream_id(aggregate_id)
+        validate_stream_id(aggregate_id)
         if from_version < 0:
             raise ValidationError("must not be negative", "from_version", from_version)
         with self._lock, _LOADING:
@@ -117,14 +118,14 @@ class SQLiteEventStore:
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
-        rows.check_stream_id(snapshot.aggregate_id)
+        validate_stream_id(snapshot.aggregate_id)
         row = rows.snapshot_row(snapshot)
         with self._lock, _SNAPSHOTS:
             self._connection.execute(rows.UPSERT_SNAPSHOT, row)
 
     def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
         """The latest snapshot of the aggregate, if any."""
-        rows.check_stream_id(aggregate_id)
+        validate_stream_id(aggregate_id)
         with self._lock, _SNAPSHOTS:
             row = self._connection.execute(rows.SELECT_SNAPSHOT, (aggregate_id,)).fetchone()
         return None if row is None else rows.snapshot_from_row(row)
