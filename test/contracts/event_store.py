@@ -18,7 +18,11 @@ from typing import Any, Literal, Protocol
 
 import pytest
 
-from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
+from orchestrix.core.common.exceptions import (
+    ConcurrencyError,
+    DuplicateEventError,
+    EventEncodingError,
+)
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
@@ -367,6 +371,21 @@ class EventStoreContract:
             event = added(stream[:10])
             await store.save(stream, [event], expected_version=0)
             assert await store.load(stream) == [event]
+
+    @pytest.mark.parametrize("stream", [42, None, "bad\ud800id", "nul\x00id"])
+    async def test_unstorable_stream_ids_are_rejected(
+        self, store: StoreUnderTest, stream: Any
+    ) -> None:
+        with pytest.raises(ValidationError) as caught:
+            await store.save(stream, [added()])
+        assert caught.value.field == "aggregate_id"
+        assert await store.read_all() == []
+
+    @pytest.mark.parametrize("item", [None, {"type": "ContractItemAdded"}, "text"])
+    async def test_only_events_can_be_saved(self, store: StoreUnderTest, item: Any) -> None:
+        with pytest.raises(EventEncodingError):
+            await store.save("s", [added(), item])
+        assert await store.load("s") == []
 
     async def test_snapshot_round_trips(self, store: StoreUnderTest) -> None:
         snapshot = Snapshot(

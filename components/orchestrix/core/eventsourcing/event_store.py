@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from orchestrix.core.common.exceptions import EventEncodingError
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Event
 
@@ -57,4 +58,11 @@ def validate_stream_id(aggregate_id: object) -> None:
         raise ValidationError("must not contain NUL characters", "aggregate_id", aggregate_id)
 
 
-__all__ = ["AsyncEventStore", "EventStore", "validate_stream_id"]
+def validate_events(events: Sequence[object]) -> None:
+    """Reject a batch holding anything but events (a command, a dict, None)."""
+    for event in events:
+        if not isinstance(event, Event):
+            raise EventEncodingError(f"Only events can be saved, not {type(event).__qualname__}")
+
+
+__all__ = ["AsyncEventStore", "EventStore", "validate_events", "validate_stream_id"]

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -39,6 +40,8 @@ class InMemoryEventStore:
         """Append `events` atomically, checking `expected_version` when given."""
         if not events:
             return
+        validate_stream_id(aggregate_id)
+        validate_events(events)
         # acquire/release rather than `with`: on the hot path the context-manager protocol
         # costs several times the lock itself.
         self._lock.acquire()

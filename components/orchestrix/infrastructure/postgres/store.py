@@ -26,7 +26,7 @@ from orchestrix.core.common.exceptions import (
 )
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_stream_id
+from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.codec import decode_event, event_to_data
@@ -125,6 +125,7 @@ class PostgreSQLEventStore:
             _check_int(expected_version, "expected_version")
         if not events:
             return
+        validate_events(events)
         sql, expected = self._sql, expected_version is not None
         if len(events) == 1:
             values: tuple[Any, ...] = _row(events[0])
@@ -310,8 +311,6 @@ def _row(event: Event) -> tuple[Any, ...]:
     """The values an append statement takes after the stream and version (as scalars for one
     event, one array each for a batch); the payload is encoded here, so a bad event fails
     before anything is sent."""
-    if not isinstance(event, Event):
-        raise EventEncodingError(f"Only events can be saved, not {type(event).__name__}")
     return (
         event.id,
         event.type,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.messaging.codec import decode_event, event_to_data
@@ -62,8 +62,6 @@ def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
 
 
 def _columns(event: Event) -> EncodedEvent:
-    if not isinstance(event, Event):
-        raise EventEncodingError(f"Only events can be stored, not {type(event).__qualname__}")
     data = event_to_data(event)  # its timestamp text serves the column too: encoded once
     return (
         event.id,

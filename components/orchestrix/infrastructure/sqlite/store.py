@@ -20,7 +20,7 @@ from typing import Self
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_stream_id
+from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -59,6 +59,7 @@ class SQLiteEventStore:
         if not events:
             return
         validate_stream_id(aggregate_id)
+        validate_events(events)
         encoded = rows.encode_events(events)  # before the write lock: it is the slow part
         connection = self._connection
         with self._lock, _SAVING:
