@@ -4,12 +4,14 @@ from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
-from orchestrix.infrastructure.memory.utils import publish_async
+from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
 __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
     "InMemoryEventStore",
     "InMemoryMessageBus",
+    "load_async",
     "publish_async",
+    "save_async",
 ]
