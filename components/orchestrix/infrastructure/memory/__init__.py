@@ -1,16 +1,22 @@
-"""In-process implementations: message buses and event stores held in memory."""
+"""In-process implementations: message buses, event stores and checkpoint stores in memory."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
+from orchestrix.infrastructure.memory.checkpoint_store import (
+    InMemoryCheckpointStore,
+    InMemoryProjectionLock,
+)
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
 __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
+    "InMemoryCheckpointStore",
     "InMemoryEventStore",
     "InMemoryMessageBus",
+    "InMemoryProjectionLock",
     "load_async",
     "publish_async",
     "save_async",
