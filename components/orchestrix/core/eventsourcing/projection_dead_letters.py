@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from orchestrix.core.eventsourcing.event_log import Checkpoint, RecordedEvent
 
@@ -47,4 +49,53 @@ class DeadLetteredEvent:
         )
 
 
-__all__ = ["DeadLetteredEvent"]
+DEAD_LETTER_COLUMNS = (
+    "projection_id",
+    "event_id",
+    "event_type",
+    "aggregate_id",
+    "version",
+    "tx_id",
+    "position",
+    "error_type",
+    "error_message",
+    "attempts",
+    "failed_at",
+)
+"""The columns stores keep a dead letter in, in the order of `as_row` and `from_row`."""
+
+
+def dead_letter_row(entry: DeadLetteredEvent) -> tuple[Any, ...]:
+    """`entry` as the values of `DEAD_LETTER_COLUMNS`."""
+    return (
+        entry.projection_id,
+        entry.event_id,
+        entry.event_type,
+        entry.aggregate_id,
+        entry.version,
+        entry.checkpoint.tx_id,
+        entry.checkpoint.position,
+        entry.error_type,
+        entry.error_message,
+        entry.attempts,
+        entry.failed_at,
+    )
+
+
+def dead_letter_from_row(row: Sequence[Any]) -> DeadLetteredEvent:
+    """The dead letter stored as the values of `DEAD_LETTER_COLUMNS`."""
+    return DeadLetteredEvent(
+        projection_id=row[0],
+        event_id=row[1],
+        event_type=row[2],
+        aggregate_id=row[3],
+        version=row[4],
+        checkpoint=Checkpoint(row[5], row[6]),
+        error_type=row[7],
+        error_message=row[8],
+        attempts=row[9],
+        failed_at=row[10],
+    )
+
+
+__all__ = ["DEAD_LETTER_COLUMNS", "DeadLetteredEvent", "dead_letter_from_row", "dead_letter_row"]

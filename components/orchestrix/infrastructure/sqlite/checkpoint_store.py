@@ -1,0 +1,224 @@
+"""Projection checkpoints in a SQLite file, committed together with the read model.
+
+`SQLiteCheckpointStore` is exactly-once: a transaction takes the file's write lock
+(`BEGIN IMMEDIATE`) and hands handlers its `sqlite3.Connection`, so the rows they write and
+the checkpoint commit or roll back as one. Keep the read model's tables in this file (it may
+be the event store's own file). Blocking steps (waiting for the write lock, the commit's
+fsync) run on a worker thread; handlers' statements run on the event loop's thread, which is
+fine for SQLite's short statements. One transaction at a time uses the connection; other
+calls wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Self
+
+from orchestrix.core.common.exceptions import StoreError
+from orchestrix.core.eventsourcing.event_log import START, Checkpoint
+from orchestrix.core.eventsourcing.projection_dead_letters import DeadLetteredEvent
+from orchestrix.core.eventsourcing.projection_errors import CheckpointConflictError
+from orchestrix.core.eventsourcing.projection_state import ProjectionState
+from orchestrix.infrastructure.sqlite import _projection_rows as rows
+from orchestrix.infrastructure.sqlite._driver import DriverErrors, Synchronous, check_synchronous
+from orchestrix.infrastructure.sqlite.projection_lock import SQLiteProjectionLock
+from orchestrix.infrastructure.sqlite.projection_schema import open_projection_database
+
+_ACCESS = DriverErrors("Cannot access the projection tables")
+
+
+class SQLiteCheckpointStore:
+    """An exactly-once `CheckpointStore` in one SQLite file."""
+
+    exactly_once = True
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: Synchronous = "FULL",
+        lock_lease: float = 5.0,
+    ) -> None:
+        check_synchronous(synchronous)
+        self.path = path
+        self.lock_lease = lock_lease
+        self._synchronous: Synchronous = synchronous
+        self._connection: sqlite3.Connection | None = None
+        self._closed = False
+        self._busy = asyncio.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrix-sqlite")
+
+    async def _run[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
+        """`call(connection)` on the worker thread; the file opens there on first use."""
+        if self._closed:
+            raise StoreError("The SQLite checkpoint store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self._call, call)
+
+    def _call[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
+        if self._connection is None:
+            self._connection = open_projection_database(self.path, self._synchronous)
+        with _ACCESS:
+            return call(self._connection)
+
+    async def _locked[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
+        async with self._busy:
+            return await self._run(call)
+
+    async def initialize(self) -> None:
+        """Open the file and create the projection tables now rather than on first use."""
+        await self._locked(lambda connection: None)
+
+    async def close(self) -> None:
+        """Close the file once running calls are done; later calls raise StoreError."""
+        if self._closed:
+            return
+        async with self._busy:
+            await self._run(lambda connection: connection.close())
+            self._closed = True
+        self._worker.shutdown(wait=False)
+
+    async def __aenter__(self) -> Self:
+        await self.initialize()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def load_state(self, projection_id: str) -> ProjectionState | None:
+        found = await self._locked(
+            lambda connection: connection.execute(rows.SELECT_STATE, (projection_id,)).fetchone()
+        )
+        return None if found is None else rows.state_from_row(found)
+
+    async def save_state(self, state: ProjectionState) -> None:
+        await self._locked(
+            lambda connection: connection.execute(rows.UPSERT_STATE, rows.state_row(state))
+        )
+
+    async def delete_state(self, projection_id: str) -> None:
+        await self._locked(
+            lambda connection: connection.execute(rows.DELETE_STATE, (projection_id,))
+        )
+
+    def transaction(self) -> _SQLiteTransaction:
+        return _SQLiteTransaction(self)
+
+    async def dead_letters(self, projection_id: str) -> list[DeadLetteredEvent]:
+        found = await self._locked(
+            lambda connection: connection.execute(
+                rows.SELECT_DEAD_LETTERS, (projection_id,)
+            ).fetchall()
+        )
+        return [rows.dead_letter_from_values(row) for row in found]
+
+    async def live(self, name: str) -> str | None:
+        found = await self._locked(
+            lambda connection: connection.execute(rows.SELECT_LIVE, (name,)).fetchone()
+        )
+        return None if found is None else str(found[0])
+
+    def lock(self, projection_id: str) -> SQLiteProjectionLock:
+        return SQLiteProjectionLock(
+            self.path, projection_id, lease=self.lock_lease, synchronous=self._synchronous
+        )
+
+
+def _begin(connection: sqlite3.Connection) -> sqlite3.Connection:
+    connection.execute("BEGIN IMMEDIATE")
+    return connection
+
+
+def _finish(connection: sqlite3.Connection, commit: bool) -> None:
+    if not connection.in_transaction:
+        return
+    if commit:
+        try:
+            connection.execute("COMMIT")
+            return
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            raise
+    connection.execute("ROLLBACK")
+
+
+def _save_state(
+    connection: sqlite3.Connection, state: ProjectionState, expected: Checkpoint
+) -> None:
+    if expected == START:
+        changed = connection.execute(rows.CREATE_STATE, rows.state_row(state)).rowcount
+    else:
+        changed = connection.execute(
+            rows.MOVE_STATE,
+            (*rows.state_values(state), state.projection_id, expected.tx_id, expected.position),
+        ).rowcount
+    if changed != 1:
+        found = connection.execute(rows.SELECT_STATE, (state.projection_id,)).fetchone()
+        actual = None if found is None else rows.state_from_row(found).checkpoint
+        raise CheckpointConflictError(state.projection_id, expected, actual)
+
+
+class _SQLiteTransaction:
+    """`BEGIN IMMEDIATE` … `COMMIT` on the store's connection, which handlers write with."""
+
+    def __init__(self, store: SQLiteCheckpointStore) -> None:
+        self._store = store
+        self.connection: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> _SQLiteTransaction:
+        await self._store._busy.acquire()
+        try:
+            self.connection = await self._store._run(_begin)
+        except BaseException:
+            self._store._busy.release()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self._store._run(lambda connection: _finish(connection, error is None))
+        finally:
+            self._store._busy.release()
+
+    async def save_state(self, state: ProjectionState, expected: Checkpoint) -> None:
+        await self._store._run(lambda connection: _save_state(connection, state, expected))
+
+    async def dead_letter(self, entry: DeadLetteredEvent) -> None:
+        row = rows.dead_letter_values(entry)
+        await self._store._run(lambda connection: connection.execute(rows.UPSERT_DEAD_LETTER, row))
+
+    async def resolve_dead_letter(self, projection_id: str, event_id: str) -> None:
+        await self._store._run(
+            lambda connection: connection.execute(
+                rows.DELETE_DEAD_LETTER, (projection_id, event_id)
+            )
+        )
+
+    async def discard_dead_letters(self, projection_id: str) -> None:
+        await self._store._run(
+            lambda connection: connection.execute(rows.DELETE_DEAD_LETTERS, (projection_id,))
+        )
+
+    async def set_live(self, name: str, projection_id: str) -> None:
+        await self._store._run(
+            lambda connection: connection.execute(rows.UPSERT_LIVE, (name, projection_id))
+        )
+
+
+__all__ = ["SQLiteCheckpointStore"]

@@ -1,0 +1,164 @@
+"""The subscription contract: a projection runner over a store's `read_all`, for every store.
+
+Subclass `SubscriptionContract` and provide `store_factory` (as for the event store
+contract: it opens a fresh, empty store wrapped for the tests). Override the `head` and
+`new_wake_up` fixtures with a backend's own; the checkpoints are kept in memory unless the
+`checkpoints` fixture is overridden.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from orchestrix.core.eventsourcing.event_log import Checkpoint
+from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
+from orchestrix.core.eventsourcing.subscription import ProjectionRunner, StartFrom
+from orchestrix.core.eventsourcing.subscription_lag import LogHead, ScanningLogHead
+from orchestrix.core.eventsourcing.subscription_wake_up import LocalWakeUp, WakeUp
+from orchestrix.core.messaging.message import Event
+from orchestrix.infrastructure.memory.checkpoint_store import InMemoryCheckpointStore
+from test.contracts.event_store import StoreFactory, StoreUnderTest
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionTick(Event, type_name="subscription_contract.Tick"):
+    writer: int
+    n: int
+
+
+class Recorder:
+    """A projection that records every event it is handed, with its checkpoint."""
+
+    def __init__(self, checkpoints: Any, projection_id: str = "recorder") -> None:
+        self.engine = ProjectionEngine(projection_id, checkpoints)
+        self.seen: list[tuple[str, Checkpoint | None]] = []
+        self.engine.on(SubscriptionTick)(self.record)
+
+    def record(self, event: SubscriptionTick, context: ProjectionContext[Any]) -> None:
+        self.seen.append((event.id, context.checkpoint))
+
+
+async def save_ticks(store: StoreUnderTest, writer: int, count: int, per_save: int = 1) -> None:
+    for first in range(0, count, per_save):
+        batch = [
+            SubscriptionTick(writer=writer, n=n) for n in range(first, min(first + per_save, count))
+        ]
+        await store.save(f"writer-{writer}", batch)
+
+
+async def log_of(store: StoreUnderTest) -> list[tuple[str, Checkpoint]]:
+    return [(recorded.event.id, recorded.checkpoint) for recorded in await store.read_all()]
+
+
+class SubscriptionContract:
+    head_is_exact = True
+    """False where the head may lag behind the last event (so a start at the head may also
+    process a few earlier events, but never skips a later one)."""
+
+    @pytest.fixture
+    def store_factory(self) -> StoreFactory:
+        raise NotImplementedError("subclasses open a fresh store")
+
+    @pytest.fixture
+    async def store(self, store_factory: StoreFactory) -> StoreUnderTest:
+        return await store_factory()
+
+    @pytest.fixture
+    def checkpoints(self) -> Any:
+        return InMemoryCheckpointStore()
+
+    @pytest.fixture
+    def head(self, store: StoreUnderTest) -> LogHead:
+        return ScanningLogHead(store.store)
+
+    @pytest.fixture
+    def new_wake_up(self) -> Callable[[], WakeUp]:
+        return LocalWakeUp
+
+    @pytest.fixture
+    async def runners(self) -> AsyncIterator[list[ProjectionRunner]]:
+        started: list[ProjectionRunner] = []
+        yield started
+        for runner in started:
+            await runner.stop()
+
+    @pytest.fixture
+    def runner_for(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        head: LogHead,
+        new_wake_up: Callable[[], WakeUp],
+    ) -> Callable[..., ProjectionRunner]:
+        def make(engine: ProjectionEngine, **options: Any) -> ProjectionRunner:
+            options.setdefault("wake_up", new_wake_up())
+            return ProjectionRunner(
+                engine, store.store, checkpoints=checkpoints, head=head, **options
+            )
+
+        return make
+
+    async def test_catch_up_delivers_every_event_once_in_log_order(
+        self, store: StoreUnderTest, checkpoints: Any, runner_for: Callable[..., ProjectionRunner]
+    ) -> None:
+        for writer in range(3):
+            await save_ticks(store, writer, 350, per_save=50)
+        recorder = Recorder(checkpoints)
+        runner = runner_for(recorder.engine, batch_size=100)
+        await runner.catch_up()
+        assert recorder.seen == await log_of(store)
+        assert len(recorder.seen) == 1050
+
+    async def test_a_following_projection_sees_each_new_event_once(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        runners: list[ProjectionRunner],
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        await save_ticks(store, 0, 10)
+        recorder = Recorder(checkpoints)
+        runner = runner_for(recorder.engine, batch_size=16)
+        runners.append(runner)
+        await runner.start()
+        writers = [save_ticks(store, writer, 60, per_save=writer + 1) for writer in range(1, 4)]
+        await asyncio.gather(*writers)
+        log = await log_of(store)
+        await runner.wait_for(log[-1][1], timeout=30)
+        assert recorder.seen == log
+        assert (await runner.lag()).events == 0
+
+    async def test_start_at_the_head_sees_only_new_events(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        runners: list[ProjectionRunner],
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        await save_ticks(store, 0, 5)
+        recorder = Recorder(checkpoints)
+        runner = runner_for(recorder.engine, start_from=StartFrom.HEAD)
+        runners.append(runner)
+        await runner.start()
+        await asyncio.wait_for(runner.wait_caught_up(), 30)
+        await save_ticks(store, 1, 3)
+        log = await log_of(store)
+        await runner.wait_for(log[-1][1], timeout=30)
+        assert recorder.seen == log[len(log) - len(recorder.seen) :]  # a tail of the log
+        assert recorder.seen == log[5:] if self.head_is_exact else len(recorder.seen) >= 3
+
+    async def test_lag_counts_the_events_behind_and_their_age(
+        self, store: StoreUnderTest, checkpoints: Any, runner_for: Callable[..., ProjectionRunner]
+    ) -> None:
+        await save_ticks(store, 0, 12, per_save=4)
+        recorder = Recorder(checkpoints)
+        runner = runner_for(recorder.engine)
+        lag = await runner.lag()
+        assert lag.events == 12 and lag.seconds >= 0.0
+        await runner.catch_up()
+        assert (await runner.lag()).events == 0
