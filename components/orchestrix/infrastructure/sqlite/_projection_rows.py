@@ -63,15 +63,6 @@ UPSERT_LIVE = """
 """
 SELECT_LIVE = "SELECT projection_id FROM projection_live_versions WHERE name = ?"
 
-TAKE_LOCK = """
-    INSERT INTO projection_locks (projection_id, owner, expires_at) VALUES (?, ?, ?)
-    ON CONFLICT (projection_id) DO UPDATE SET owner = excluded.owner,
-        expires_at = excluded.expires_at
-    WHERE projection_locks.owner = excluded.owner OR projection_locks.expires_at < ?
-"""
-RENEW_LOCK = "UPDATE projection_locks SET expires_at = ? WHERE projection_id = ? AND owner = ?"
-RELEASE_LOCK = "DELETE FROM projection_locks WHERE projection_id = ? AND owner = ?"
-
 
 def state_values(state: ProjectionState) -> tuple[Any, ...]:
     """The state's columns after its id, in `MOVE_STATE` order."""
@@ -120,12 +111,9 @@ __all__ = [
     "DELETE_DEAD_LETTERS",
     "DELETE_STATE",
     "MOVE_STATE",
-    "RELEASE_LOCK",
-    "RENEW_LOCK",
     "SELECT_DEAD_LETTERS",
     "SELECT_LIVE",
     "SELECT_STATE",
-    "TAKE_LOCK",
     "UPSERT_DEAD_LETTER",
     "UPSERT_LIVE",
     "UPSERT_STATE",

@@ -7,6 +7,12 @@ be the event store's own file). Blocking steps (waiting for the write lock, the 
 fsync) run on a worker thread; handlers' statements run on the event loop's thread, which is
 fine for SQLite's short statements. One transaction at a time uses the connection; other
 calls wait for it.
+
+SQLite has one writer at a time and no queue: a connection waiting for the write lock retries
+on a timer (up to 100 ms apart), so a projection committing batch after batch would starve
+other writers, the event store's saves among them, for as long as it catches up. After each
+transaction the store therefore leaves the lock free for `fairness` times the transaction's
+length (at least a millisecond) before it begins the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from types import TracebackType
 from typing import Self
 
 from orchestrix.core.common.exceptions import StoreError
+from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint
 from orchestrix.core.eventsourcing.projection_dead_letters import DeadLetteredEvent
 from orchestrix.core.eventsourcing.projection_errors import CheckpointConflictError
@@ -31,6 +38,8 @@ from orchestrix.infrastructure.sqlite.projection_lock import SQLiteProjectionLoc
 from orchestrix.infrastructure.sqlite.projection_schema import open_projection_database
 
 _ACCESS = DriverErrors("Cannot access the projection tables")
+MIN_GAP = 0.001
+"""Seconds the write lock stays free after a transaction, however short it was."""
 
 
 class SQLiteCheckpointStore:
@@ -43,12 +52,15 @@ class SQLiteCheckpointStore:
         path: str | os.PathLike[str],
         *,
         synchronous: Synchronous = "FULL",
-        lock_lease: float = 5.0,
+        fairness: float = 0.25,
     ) -> None:
         check_synchronous(synchronous)
+        if isinstance(fairness, bool) or not isinstance(fairness, int | float) or fairness < 0:
+            raise ValidationError("must be a number, zero or more", "fairness", fairness)
         self.path = path
-        self.lock_lease = lock_lease
+        self.fairness = fairness
         self._synchronous: Synchronous = synchronous
+        self._free_until = 0.0  # event-loop time before which no transaction begins
         self._connection: sqlite3.Connection | None = None
         self._closed = False
         self._busy = asyncio.Lock()
@@ -129,9 +141,7 @@ class SQLiteCheckpointStore:
         return None if found is None else str(found[0])
 
     def lock(self, projection_id: str) -> SQLiteProjectionLock:
-        return SQLiteProjectionLock(
-            self.path, projection_id, lease=self.lock_lease, synchronous=self._synchronous
-        )
+        return SQLiteProjectionLock(self.path, projection_id)
 
 
 def _begin(connection: sqlite3.Connection) -> sqlite3.Connection:
@@ -174,14 +184,19 @@ class _SQLiteTransaction:
 
     def __init__(self, store: SQLiteCheckpointStore) -> None:
         self._store = store
+        self._began = 0.0
         self.connection: sqlite3.Connection | None = None
 
     async def __aenter__(self) -> _SQLiteTransaction:
-        await self._store._busy.acquire()
+        store, loop = self._store, asyncio.get_running_loop()
+        await store._busy.acquire()
         try:
-            self.connection = await self._store._run(_begin)
+            if (pause := store._free_until - loop.time()) > 0:
+                await asyncio.sleep(pause)  # other writers' turn (see the module docstring)
+            self._began = loop.time()
+            self.connection = await store._run(_begin)
         except BaseException:
-            self._store._busy.release()
+            store._busy.release()
             raise
         return self
 
@@ -191,10 +206,13 @@ class _SQLiteTransaction:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        store, loop = self._store, asyncio.get_running_loop()
         try:
-            await self._store._run(lambda connection: _finish(connection, error is None))
+            await store._run(lambda connection: _finish(connection, error is None))
         finally:
-            self._store._busy.release()
+            held = loop.time() - self._began
+            store._free_until = loop.time() + max(MIN_GAP, store.fairness * held)
+            store._busy.release()
 
     async def save_state(self, state: ProjectionState, expected: Checkpoint) -> None:
         await self._store._run(lambda connection: _save_state(connection, state, expected))

@@ -1,86 +1,73 @@
-"""One active instance per projection across processes sharing a SQLite file: a lease.
+"""One active instance per projection across processes sharing a SQLite file: a file lock.
 
-The holder's row in `projection_locks` names it and expires `lease` seconds after its last
-renewal (the runner renews every third of that). A holder that dies stops renewing, and a
-standby takes the row once it has expired, so takeover happens within `lease` seconds. The
-checkpoint's compare-and-set still guards the read model should a stalled holder outlive
-its lease. Times are the machine's clock: the processes share the file, hence the machine.
+The holder keeps an exclusive `flock` on a lock file beside the database, one per projection.
+The operating system releases it the moment the holding process dies, however it dies, so a
+standby's next `acquire` succeeds; holding it needs no write to the database, which a
+projection catching up keeps busy. A lock file that was deleted or replaced while held counts
+as lost. POSIX only (Linux, macOS), like the WAL mode the stores rely on.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import os
-import sqlite3
-import threading
-import time
-import uuid
-from collections.abc import Callable
+from typing import BinaryIO
 
-from orchestrix.infrastructure.sqlite import _projection_rows as rows
-from orchestrix.infrastructure.sqlite._driver import DriverErrors, Synchronous
-from orchestrix.infrastructure.sqlite.projection_schema import open_projection_database
+from orchestrix.core.common.exceptions import StoreError
 
-_LOCKING = DriverErrors("Cannot access the projection lock")
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 class SQLiteProjectionLock:
-    """A lease on one projection, on a connection of its own (so a long batch on the
-    checkpoint store's connection never delays a renewal)."""
+    """An exclusive lock on `<database>.projection-<digest of the id>.lock`."""
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        projection_id: str,
-        *,
-        lease: float = 5.0,
-        synchronous: Synchronous = "FULL",
-    ) -> None:
-        self.path = path
+    renew_interval = 1.0
+
+    def __init__(self, path: str | os.PathLike[str], projection_id: str) -> None:
+        digest = hashlib.sha256(projection_id.encode()).hexdigest()[:32]
         self.projection_id = projection_id
-        self.lease = lease
-        self.renew_interval = lease / 3
-        self.owner = f"{os.getpid()}-{uuid.uuid4().hex}"
-        self._synchronous: Synchronous = synchronous
-        self._connection: sqlite3.Connection | None = None
-        self._guard = threading.Lock()
-
-    async def _run[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        return await asyncio.to_thread(self._call, call)
-
-    def _call[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        with self._guard, _LOCKING:
-            if self._connection is None:
-                self._connection = open_projection_database(self.path, self._synchronous)
-            return call(self._connection)
+        self.lock_path = f"{os.fspath(path)}.projection-{digest}.lock"
+        self._file: BinaryIO | None = None
 
     async def acquire(self) -> bool:
-        def take(connection: sqlite3.Connection) -> bool:
-            now = time.time()
-            values = (self.projection_id, self.owner, now + self.lease, now)
-            return connection.execute(rows.TAKE_LOCK, values).rowcount == 1
+        if self._file is not None:
+            return await self.renew()
+        self._file = self._try_lock()
+        return self._file is not None
 
-        return await self._run(take)
+    def _try_lock(self) -> BinaryIO | None:
+        """The locked file, or None if another holds it (never waits: `LOCK_NB`)."""
+        if fcntl is None:
+            raise StoreError("Projection locks on SQLite need POSIX file locks (fcntl)")
+        try:
+            file = open(self.lock_path, "ab")  # noqa: SIM115 - held until release
+        except OSError as error:
+            raise StoreError(f"Cannot open the lock file {self.lock_path!r}: {error}") from error
+        try:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.close()
+            return None
+        return file
 
     async def renew(self) -> bool:
-        def renew(connection: sqlite3.Connection) -> bool:
-            values = (time.time() + self.lease, self.projection_id, self.owner)
-            return connection.execute(rows.RENEW_LOCK, values).rowcount == 1
-
-        return await self._run(renew)
+        if self._file is None:
+            return False
+        try:
+            held = os.fstat(self._file.fileno()).st_ino == os.stat(self.lock_path).st_ino
+        except OSError:
+            held = False
+        if not held:
+            await self.release()
+        return held
 
     async def release(self) -> None:
-        def release(connection: sqlite3.Connection) -> None:
-            connection.execute(rows.RELEASE_LOCK, (self.projection_id, self.owner))
-
-        await self._run(release)
-        await asyncio.to_thread(self._close)
-
-    def _close(self) -> None:
-        with self._guard:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        file, self._file = self._file, None
+        if file is not None:
+            file.close()  # closing the only descriptor releases the lock
 
 
 __all__ = ["SQLiteProjectionLock"]

@@ -1,4 +1,4 @@
-"""The tables of projections in a SQLite file: checkpoints, dead letters, live versions, locks.
+"""The tables of projections in a SQLite file: checkpoints, dead letters, live versions.
 
 They may share a file with the event store (a read model there is exactly-once with its
 checkpoint) or live in a file of their own beside the read model. Their schema is versioned
@@ -16,7 +16,7 @@ from orchestrix.core.common.exceptions import StoreError
 from orchestrix.infrastructure.sqlite._driver import Synchronous, connect
 
 MIGRATIONS: Sequence[Sequence[str]] = (
-    (  # 1: checkpoints, dead letters, live versions, locks
+    (  # 1: checkpoints, dead letters, live versions
         """
         CREATE TABLE IF NOT EXISTS projection_states (
             projection_id TEXT PRIMARY KEY,
@@ -49,13 +49,6 @@ MIGRATIONS: Sequence[Sequence[str]] = (
             name TEXT PRIMARY KEY,
             projection_id TEXT NOT NULL,
             promoted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-        )
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS projection_locks (
-            projection_id TEXT PRIMARY KEY,
-            owner TEXT NOT NULL,
-            expires_at REAL NOT NULL
         )
         """,
     ),
