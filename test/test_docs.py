@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import types
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from test.conftest import DEFAULT_POSTGRES_DSN, require_service
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
@@ -24,6 +28,9 @@ def examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("where", "code"), examples(), ids=[w for w, _ in examples()])
 def test_example_runs(where: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "PostgreSQLEventStore(" in code:
+        parts = urlsplit(os.environ.get("ORCHESTRIX_TEST_POSTGRES_DSN", DEFAULT_POSTGRES_DSN))
+        require_service("PostgreSQL", parts.hostname or "127.0.0.1", parts.port or 5432)
     # Run as a real module: dataclasses look their module up in sys.modules.
     module = types.ModuleType(re.sub(r"\W", "_", f"docs_example_{where}"))
     monkeypatch.setitem(sys.modules, module.__name__, module)

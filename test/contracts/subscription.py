@@ -3,7 +3,9 @@
 Subclass `SubscriptionContract` and provide `store_factory` (as for the event store
 contract: it opens a fresh, empty store wrapped for the tests). Override the `head` and
 `new_wake_up` fixtures with a backend's own; the checkpoints are kept in memory unless the
-`checkpoints` fixture is overridden.
+`checkpoints` fixture is overridden. Exactly-once checkpoint stores subclass
+`ExactlyOnceSubscriptionContract`, which also checks that a failing handler's writes roll
+back with its batch.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 
 import pytest
 
+from orchestrix.core.common.retry import FixedDelay, NoRetry
 from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
+from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
+from orchestrix.core.eventsourcing.projection_errors import ProjectionStoppedError
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner, StartFrom
 from orchestrix.core.eventsourcing.subscription_lag import LogHead, ScanningLogHead
 from orchestrix.core.eventsourcing.subscription_wake_up import LocalWakeUp, WakeUp
@@ -162,3 +167,67 @@ class SubscriptionContract:
         assert lag.events == 12 and lag.seconds >= 0.0
         await runner.catch_up()
         assert (await runner.lag()).events == 0
+
+
+class ExactlyOnceSubscriptionContract(SubscriptionContract):
+    """For checkpoint stores whose transactions carry the read model: provide `checkpoints`,
+    `write_model(connection, value)`, `read_model(checkpoints)` and a `model` fixture that
+    creates the read model's table."""
+
+    async def write_model(self, connection: Any, value: str) -> None:
+        raise NotImplementedError("write a read-model row through the connection")
+
+    async def read_model(self, checkpoints: Any) -> list[str]:
+        raise NotImplementedError("read the committed read-model rows")
+
+    def failing_projection(self, checkpoints: Any, bad: int) -> ProjectionEngine:
+        """Writes a row per event, then fails on the event with `n == bad`, every time."""
+        engine = ProjectionEngine("model", checkpoints)
+
+        @engine.on(SubscriptionTick)
+        async def write(event: SubscriptionTick, context: ProjectionContext[Any]) -> None:
+            await self.write_model(context.connection, event.id)
+            if event.n == bad:
+                raise ValueError(f"cannot project tick {bad}")
+
+        return engine
+
+    async def test_a_skipped_event_leaves_no_half_write_and_the_rest_exactly_once(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        model: None,
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        await save_ticks(store, 0, 12, per_save=12)
+        log = await log_of(store)
+        policy = ErrorPolicy(retry=FixedDelay(max_retries=2, delay=0.0), on_failure=OnFailure.SKIP)
+        runner = runner_for(
+            self.failing_projection(checkpoints, bad=5), batch_size=10, error_policy=policy
+        )
+        await runner.catch_up()
+        expected = [event_id for event_id, _ in log if event_id != log[5][0]]
+        assert await self.read_model(checkpoints) == expected
+        (dead,) = await checkpoints.dead_letters("model")
+        assert (dead.event_id, dead.attempts, dead.checkpoint) == (log[5][0], 3, log[5][1])
+        state = await checkpoints.load_state("model")
+        assert state.checkpoint == log[-1][1] and state.error_count == 1
+
+    async def test_a_stop_leaves_the_model_exactly_at_the_checkpoint(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        model: None,
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        await save_ticks(store, 0, 12, per_save=12)
+        log = await log_of(store)
+        policy = ErrorPolicy(retry=NoRetry(), on_failure=OnFailure.STOP)
+        runner = runner_for(
+            self.failing_projection(checkpoints, bad=7), batch_size=10, error_policy=policy
+        )
+        with pytest.raises(ProjectionStoppedError):
+            await runner.catch_up()
+        assert await self.read_model(checkpoints) == [event_id for event_id, _ in log[:7]]
+        state = await checkpoints.load_state("model")
+        assert state.checkpoint == log[6][1] and not state.is_healthy

@@ -145,21 +145,17 @@ class ProjectionEngine:
             handlers = self._resolve(type(event))
         context: ProjectionContext[Any] | None = None
         for entry in handlers:
-            if entry.takes_context:
-                if context is None:
-                    context = ProjectionContext(self.projection_id, recorded, connection)
-                arguments: tuple[Any, ...] = (event, context)
-            else:
-                arguments = (event,)
+            if entry.takes_context and context is None:
+                context = ProjectionContext(self.projection_id, recorded, connection)
             if self.tracing is not None:
-                await self._traced(entry, event, arguments)
+                await self._traced(entry, event, context)
                 continue
-            result = entry.handler(*arguments)
-            if entry.is_async or inspect.iscoroutine(result):
+            result = entry.handler(event, context) if entry.takes_context else entry.handler(event)
+            if entry.is_async or (result is not None and inspect.iscoroutine(result)):
                 await result
 
     async def _traced(
-        self, entry: ProjectionEventHandler, event: Event, arguments: tuple[Any, ...]
+        self, entry: ProjectionEventHandler, event: Event, context: ProjectionContext[Any] | None
     ) -> None:
         """Run one handler inside a `projection.handle.<Class>` span; a failure marks it."""
         assert self.tracing is not None
@@ -168,7 +164,7 @@ class ProjectionEngine:
         span.set_attribute("event_id", event.id)
         span.set_attribute("event_type", type(event).__name__)
         with span:
-            result = entry.handler(*arguments)
+            result = entry.handler(event, context) if entry.takes_context else entry.handler(event)
             if entry.is_async or inspect.iscoroutine(result):
                 await result
 

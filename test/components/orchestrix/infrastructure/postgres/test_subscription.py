@@ -24,8 +24,8 @@ from orchestrix.infrastructure.postgres import (
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
 from test.contracts.event_store import AsyncStoreUnderTest, StoreFactory, StoreUnderTest
 from test.contracts.subscription import (
+    ExactlyOnceSubscriptionContract,
     Recorder,
-    SubscriptionContract,
     SubscriptionTick,
     log_of,
     save_ticks,
@@ -34,7 +34,7 @@ from test.contracts.subscription import (
 pytestmark = pytest.mark.postgres
 
 
-class TestSubscriptionOverPostgreSQL(SubscriptionContract):
+class TestSubscriptionOverPostgreSQL(ExactlyOnceSubscriptionContract):
     # The head is the reader's horizon: any transaction running on the server holds it back.
     head_is_exact = False
 
@@ -48,6 +48,24 @@ class TestSubscriptionOverPostgreSQL(SubscriptionContract):
     @pytest.fixture
     async def checkpoints(self, store: StoreUnderTest) -> PostgreSQLCheckpointStore:
         return PostgreSQLCheckpointStore(store.store.pool, store.store.schema)
+
+    @pytest.fixture
+    async def model(self, checkpoints: PostgreSQLCheckpointStore) -> None:
+        self.table = f'"{checkpoints.schema}".model'
+        async with checkpoints.pool.acquire() as connection:
+            await connection.execute(
+                f'CREATE TABLE "{checkpoints.schema}".model (n serial, value text NOT NULL)'
+            )
+
+    async def write_model(self, connection: Any, value: str) -> None:
+        await connection.execute(f"INSERT INTO {self.table} (value) VALUES ($1)", value)
+
+    async def read_model(self, checkpoints: Any) -> list[str]:
+        async with checkpoints.pool.acquire() as connection:
+            rows = await connection.fetch(
+                f'SELECT value FROM "{checkpoints.schema}".model ORDER BY n'
+            )
+        return [row[0] for row in rows]
 
     @pytest.fixture
     def head(self, store: StoreUnderTest) -> LogHead:

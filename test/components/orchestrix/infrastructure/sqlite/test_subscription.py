@@ -3,6 +3,7 @@ figure in the same SQLite file, passes the subscription contract."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,10 @@ from test.contracts.event_store import (
     StoreUnderTest,
     SyncStoreUnderTest,
 )
-from test.contracts.subscription import SubscriptionContract
+from test.contracts.subscription import ExactlyOnceSubscriptionContract
 
 
-class SQLiteSubscription(SubscriptionContract):
+class SQLiteSubscription(ExactlyOnceSubscriptionContract):
     @pytest.fixture
     def path(self, tmp_path: Path) -> Path:
         return tmp_path / "events.db"
@@ -34,6 +35,18 @@ class SQLiteSubscription(SubscriptionContract):
         store = SQLiteCheckpointStore(path, synchronous="NORMAL")
         yield store
         await store.close()
+
+    @pytest.fixture
+    async def model(self, checkpoints: SQLiteCheckpointStore) -> None:
+        async with checkpoints.transaction() as transaction:
+            transaction.connection.execute("CREATE TABLE model (value TEXT NOT NULL)")
+
+    async def write_model(self, connection: Any, value: str) -> None:
+        connection.execute("INSERT INTO model (value) VALUES (?)", (value,))
+
+    async def read_model(self, checkpoints: Any) -> list[str]:
+        with sqlite3.connect(checkpoints.path) as connection:
+            return [value for (value,) in connection.execute("SELECT value FROM model")]
 
     @pytest.fixture
     def head(self, path: Path) -> Iterator[SQLiteLogHead]:
