@@ -171,11 +171,14 @@ class SubscriptionContract:
 
 class ExactlyOnceSubscriptionContract(SubscriptionContract):
     """For checkpoint stores whose transactions carry the read model: provide `checkpoints`,
-    `write_model(connection, value)`, `read_model(checkpoints)` and a `model` fixture that
-    creates the read model's table."""
+    `write_model(connection, value)`, `clear_model(connection)`, `read_model(checkpoints)`
+    (the rows in insertion order) and a `model` fixture that creates the read model's table."""
 
     async def write_model(self, connection: Any, value: str) -> None:
         raise NotImplementedError("write a read-model row through the connection")
+
+    async def clear_model(self, connection: Any) -> None:
+        raise NotImplementedError("delete every read-model row through the connection")
 
     async def read_model(self, checkpoints: Any) -> list[str]:
         raise NotImplementedError("read the committed read-model rows")
@@ -231,3 +234,33 @@ class ExactlyOnceSubscriptionContract(SubscriptionContract):
         assert await self.read_model(checkpoints) == [event_id for event_id, _ in log[:7]]
         state = await checkpoints.load_state("model")
         assert state.checkpoint == log[6][1] and not state.is_healthy
+
+    async def test_a_rebuild_equals_incremental_processing(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        model: None,
+        runners: list[ProjectionRunner],
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        engine = ProjectionEngine("model", checkpoints)
+
+        @engine.on(SubscriptionTick)
+        async def write(event: SubscriptionTick, context: ProjectionContext[Any]) -> None:
+            await self.write_model(context.connection, f"{event.writer}:{event.n}")
+
+        engine.on_reset(self.clear_model)
+        runner = runner_for(engine, batch_size=7)
+        runners.append(runner)
+        await runner.start()
+        for round_ in range(6):  # writes interleaved with processing
+            await save_ticks(store, round_, round_ + 3, per_save=2)
+            if round_ % 2:
+                await runner.wait_for((await log_of(store))[-1][1], timeout=30)
+        last = (await log_of(store))[-1][1]
+        await runner.wait_for(last, timeout=30)
+        incremental = await self.read_model(checkpoints)
+        assert len(incremental) == sum(n + 3 for n in range(6))
+        await runner.reset()
+        await runner.wait_for(last, timeout=30)
+        assert await self.read_model(checkpoints) == incremental

@@ -60,6 +60,9 @@ class TestSubscriptionOverPostgreSQL(ExactlyOnceSubscriptionContract):
     async def write_model(self, connection: Any, value: str) -> None:
         await connection.execute(f"INSERT INTO {self.table} (value) VALUES ($1)", value)
 
+    async def clear_model(self, connection: Any) -> None:
+        await connection.execute(f"DELETE FROM {self.table}")
+
     async def read_model(self, checkpoints: Any) -> list[str]:
         async with checkpoints.pool.acquire() as connection:
             rows = await connection.fetch(

@@ -44,9 +44,13 @@ class SQLiteSubscription(ExactlyOnceSubscriptionContract):
     async def write_model(self, connection: Any, value: str) -> None:
         connection.execute("INSERT INTO model (value) VALUES (?)", (value,))
 
+    async def clear_model(self, connection: Any) -> None:
+        connection.execute("DELETE FROM model")
+
     async def read_model(self, checkpoints: Any) -> list[str]:
         with sqlite3.connect(checkpoints.path) as connection:
-            return [value for (value,) in connection.execute("SELECT value FROM model")]
+            rows = connection.execute("SELECT value FROM model ORDER BY rowid")
+            return [value for (value,) in rows]
 
     @pytest.fixture
     def head(self, path: Path) -> Iterator[SQLiteLogHead]:
