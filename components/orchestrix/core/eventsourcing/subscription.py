@@ -127,6 +127,7 @@ class ProjectionRunner:
         self._caught_up = asyncio.Event()
         self._resets: list[asyncio.Future[None]] = []
         self._lock_lost = False
+        self._outage_pause = OUTAGE_BACKOFF[0]  # doubles per failed attempt, reset by progress
 
     @property
     def projection_id(self) -> str:
@@ -197,7 +198,6 @@ class ProjectionRunner:
 
     async def _run(self, until_caught_up: bool) -> None:
         self.error = None
-        pause = OUTAGE_BACKOFF[0]
         await self.wake_up.open()
         try:
             while not self._stop.is_set():
@@ -212,6 +212,7 @@ class ProjectionRunner:
                 except (_Restart, CheckpointConflictError) as reason:
                     _log.warning("projection restarts", projection=self.projection_id, why=reason)
                 except StoreError as outage:
+                    pause = self._outage_pause
                     _log.warning(
                         "projection store failed; retrying",
                         projection=self.projection_id,
@@ -219,13 +220,15 @@ class ProjectionRunner:
                         retry_in=pause,
                     )
                     await self._sleep(pause)
-                    pause = min(pause * 2, OUTAGE_BACKOFF[1])
+                    self._outage_pause = min(pause * 2, OUTAGE_BACKOFF[1])
                 finally:
                     if heartbeat is not None:
                         heartbeat.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
                             await heartbeat
                     await self._release()
+        except ProjectionLockedError:
+            raise  # not a failure of this projection: another instance runs it
         except Exception as error:
             self.error = error
             self._status = RunnerStatus.FAILED
@@ -454,6 +457,7 @@ class ProjectionRunner:
     def _publish(self, state: ProjectionState) -> None:
         """Make a committed state current and wake whoever waits for progress."""
         self._state = state
+        self._outage_pause = OUTAGE_BACKOFF[0]
         self.engine.adopt_state(state)
         progress, self._progress = self._progress, asyncio.Event()
         progress.set()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from orchestrix.core.common.exceptions import StoreUnavailableError
 from orchestrix.core.common.retry import FixedDelay
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint
@@ -405,8 +406,32 @@ async def test_catch_up_refuses_to_run_beside_the_lock_holder(
     holder = checkpoints.lock("balances")
     assert await holder.acquire()
     model = Balances(checkpoints)
+    runner = ProjectionRunner(model.engine, store, lock=checkpoints.lock("balances"))
     with pytest.raises(ProjectionLockedError):
-        await ProjectionRunner(model.engine, store, lock=checkpoints.lock("balances")).catch_up()
+        await runner.catch_up()
+    assert runner.status is RunnerStatus.STOPPED and runner.error is None
+
+
+async def test_a_store_outage_is_waited_out_and_nothing_is_lost(
+    store: Store, checkpoints: InMemoryCheckpointStore
+) -> None:
+    await deposit(store, 30)
+    model = Balances(checkpoints)
+    outages = [3]
+    original = checkpoints.transaction
+
+    def unreliable() -> Any:
+        if outages[0]:
+            outages[0] -= 1
+            raise StoreUnavailableError("the database is restarting")
+        return original()
+
+    checkpoints.transaction = unreliable  # type: ignore[method-assign]
+    runner = ProjectionRunner(model.engine, store, batch_size=7)
+    await runner.catch_up()
+    assert outages == [0]
+    assert sum(model.balances.values()) == 30 and len(set(model.seen)) == 30
+    assert runner.is_healthy()
 
 
 async def test_wait_for_projections_polls_the_checkpoint_store(
