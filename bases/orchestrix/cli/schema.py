@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestrix.cli.errors import CliError
+
 
 @dataclass(frozen=True, slots=True)
 class PendingMigration:
@@ -25,6 +27,14 @@ class SchemaPlan:
     @property
     def up_to_date(self) -> bool:
         return self.current == self.latest
+
+    def require_known(self, where: str) -> None:
+        """Refuse a database that a newer Orchestrix has migrated: this one cannot read it."""
+        if self.current > self.latest:
+            raise CliError(
+                f"The {where} is at schema version {self.current}, newer than the "
+                f"{self.latest} this Orchestrix knows: upgrade Orchestrix"
+            )
 
 
 __all__ = ["PendingMigration", "SchemaPlan"]

@@ -23,11 +23,7 @@ async def open_for_reading(store: StoreChoice) -> AsyncIterator[ReadableStore]:
     _require_sqlite_file(store)
     backend = backend_of(store)
     plan = await backend.schema_plan(store)
-    if plan.current > plan.latest:
-        raise CliError(
-            f"The {store.describe()} is at schema version {plan.current}, newer than the "
-            f"{plan.latest} this Orchestrix knows: upgrade Orchestrix"
-        )
+    plan.require_known(store.describe())
     if not plan.up_to_date:
         raise CliError(
             f"The {store.describe()} is at schema version {plan.current} of {plan.latest}: "

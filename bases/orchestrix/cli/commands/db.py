@@ -29,6 +29,7 @@ def migrate(store: StoreChoice, dry_run: bool) -> None:
     """
     backend = backend_of(store)
     plan = asyncio.run(backend.schema_plan(store))
+    plan.require_known(store.describe())
     if dry_run:
         _print_sql(store, plan)
         return
@@ -38,7 +39,11 @@ def migrate(store: StoreChoice, dry_run: bool) -> None:
         return
     names = {migration.version: migration.name for migration in plan.pending}
     listed = ", ".join(f"{version} {names.get(version, '')}".rstrip() for version in applied)
-    click.echo(f"Applied to the {store.describe()}: {listed}; now at version {max(applied)}")
+    plural = "s" if len(applied) > 1 else ""
+    click.echo(
+        f"Applied migration{plural} {listed} to the {store.describe()}; "
+        f"now at schema version {max(applied)}"
+    )
 
 
 def _print_sql(store: StoreChoice, plan: SchemaPlan) -> None:

@@ -58,7 +58,7 @@ def test_the_script_works_end_to_end(target: Target) -> None:
     env = target.env
     migrated = run("db", "migrate", env=env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "now at version" in migrated.stdout
+    assert "now at schema version" in migrated.stdout
 
     history = parcel_history("P-1")
     target.seed("P-1", history)
