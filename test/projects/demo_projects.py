@@ -1,0 +1,27 @@
+"""The demo projects under test: their distribution, console script and what a run prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    folder: str  # under projects/
+    distribution: str  # `uv build --package` takes this name
+    script: str
+    module: str  # the base the project ships
+    arguments: tuple[str, ...]  # fast, deterministic options for a test run
+    prints: str  # a line a successful run prints
+
+
+DEMO_PROJECTS = (
+    DemoProject(
+        "notifications_demo",
+        "orchestrix-notifications-demo",
+        "orchestrix-notifications-demo",
+        "orchestrix.notifications_demo",
+        ("--initial-delay", "0"),
+        "Replayed 2 of 2; dead letters left: 0",
+    ),
+)
