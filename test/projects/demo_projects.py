@@ -24,4 +24,12 @@ DEMO_PROJECTS = (
         ("--initial-delay", "0"),
         "Replayed 2 of 2; dead letters left: 0",
     ),
+    DemoProject(
+        "events_and_commands_demo",
+        "orchestrix-events-and-commands-demo",
+        "orchestrix-events-and-commands-demo",
+        "orchestrix.events_and_commands_demo",
+        (),
+        "The log subscribed to Message saw 4 messages; the one subscribed to Event saw 2.",
+    ),
 )
