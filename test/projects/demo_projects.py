@@ -32,4 +32,12 @@ DEMO_PROJECTS = (
         (),
         "The log subscribed to Message saw 4 messages; the one subscribed to Event saw 2.",
     ),
+    DemoProject(
+        "validation_demo",
+        "orchestrix-validation-demo",
+        "orchestrix-validation-demo",
+        "orchestrix.validation_demo",
+        (),
+        "The store holds 1 event for PYCON-42: the valid registration.",
+    ),
 )
