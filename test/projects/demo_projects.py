@@ -40,4 +40,12 @@ DEMO_PROJECTS = (
         (),
         "The store holds 1 event for PYCON-42: the valid registration.",
     ),
+    DemoProject(
+        "versioning_demo",
+        "orchestrix-versioning-demo",
+        "orchestrix-versioning-demo",
+        "orchestrix.versioning_demo",
+        (),
+        "read_all (what projections read) gives version 3 too: True",
+    ),
 )
