@@ -11,6 +11,7 @@ class DemoProject:
     distribution: str  # `uv build --package` takes this name
     script: str
     module: str  # the base the project ships
+    cli_name: str  # `orchestrix demo run NAME`
     arguments: tuple[str, ...]  # fast, deterministic options for a test run
     prints: str  # a line a successful run prints
 
@@ -21,6 +22,7 @@ DEMO_PROJECTS = (
         "orchestrix-notifications-demo",
         "orchestrix-notifications-demo",
         "orchestrix.notifications_demo",
+        "notifications",
         ("--initial-delay", "0"),
         "Replayed 2 of 2; dead letters left: 0",
     ),
@@ -29,6 +31,7 @@ DEMO_PROJECTS = (
         "orchestrix-events-and-commands-demo",
         "orchestrix-events-and-commands-demo",
         "orchestrix.events_and_commands_demo",
+        "events-and-commands",
         (),
         "The log subscribed to Message saw 4 messages; the one subscribed to Event saw 2.",
     ),
@@ -37,6 +40,7 @@ DEMO_PROJECTS = (
         "orchestrix-validation-demo",
         "orchestrix-validation-demo",
         "orchestrix.validation_demo",
+        "validation",
         (),
         "The store holds 1 event for PYCON-42: the valid registration.",
     ),
@@ -45,6 +49,7 @@ DEMO_PROJECTS = (
         "orchestrix-versioning-demo",
         "orchestrix-versioning-demo",
         "orchestrix.versioning_demo",
+        "versioning",
         (),
         "read_all (what projections read) gives version 3 too: True",
     ),

@@ -7,7 +7,6 @@ bricks are no longer at their workspace paths: this is the path users and indexe
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -16,45 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from test.conftest import running_in_ci
+from test.projects.building import build, uv
 from test.projects.demo_projects import DEMO_PROJECTS, DemoProject
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def uv() -> str:
-    found = shutil.which("uv")
-    if found is None:
-        reason = "uv is not on PATH"
-        if running_in_ci():
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return found
-
-
-def build(demo: DemoProject, out: Path) -> tuple[Path, Path]:
-    """The sdist, and the wheel uv built from it."""
-    command = [uv(), "build", "--package", demo.distribution, "--python", sys.executable]
-    result = subprocess.run(
-        [*command, "--out-dir", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Building wheel from source distribution" in result.stderr
-    (sdist,) = out.glob("*.tar.gz")
-    (wheel,) = out.glob("*.whl")
-    return sdist, wheel
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
     return {
-        demo.folder: build(demo, tmp_path_factory.mktemp(demo.folder)) for demo in DEMO_PROJECTS
+        demo.folder: build(demo.distribution, tmp_path_factory.mktemp(demo.folder))
+        for demo in DEMO_PROJECTS
     }
 
 
