@@ -1,7 +1,8 @@
 """Given / when / then helpers for testing aggregates and command handlers.
 
 Import them in your own tests; they work with any test runner, since a failed expectation is an
-`AssertionError` (`ScenarioAssertionError`) whose message shows what differs.
+`AssertionError` (`ScenarioAssertionError`) whose message shows what differs. Their own frames
+set `__tracebackhide__`, so pytest points at the line of the test, not inside the helpers.
 
 - `AggregateScenario(Account, "ACC-1").given(*history).when(action).then(*events)` or
   `.then_raises(Error, match=...)`; `AsyncAggregateScenario` for async actions.

@@ -71,12 +71,14 @@ class AggregateScenario[T: AggregateRoot](_AggregateScenarioSteps[T]):
 
     def then(self, *events: Event) -> T:
         """Check the action recorded exactly `events`, in order; returns the aggregate after."""
+        __tracebackhide__ = True
         aggregate, error = self._run()
         expect_events(self._outcome(aggregate, error), events, self._ignoring)
         return aggregate
 
     def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check the action raised an `error_type` (its text matching `match`); returns it."""
+        __tracebackhide__ = True
         aggregate, error = self._run()
         return expect_error(self._outcome(aggregate, error), error_type, match, self._ignoring)
 
@@ -100,12 +102,14 @@ class AsyncAggregateScenario[T: AggregateRoot](_AggregateScenarioSteps[T]):
 
     async def then(self, *events: Event) -> T:
         """Check the action recorded exactly `events`, in order; returns the aggregate after."""
+        __tracebackhide__ = True
         aggregate, error = await self._run()
         expect_events(self._outcome(aggregate, error), events, self._ignoring)
         return aggregate
 
     async def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check the action raised an `error_type` (its text matching `match`); returns it."""
+        __tracebackhide__ = True
         aggregate, error = await self._run()
         return expect_error(self._outcome(aggregate, error), error_type, match, self._ignoring)
 

@@ -148,6 +148,7 @@ def assert_events_equal(
     ignoring: Iterable[str] = GENERATED_METADATA,
 ) -> None:
     """Raise `ScenarioAssertionError` with a diff unless the events match, in order."""
+    __tracebackhide__ = True
     difference = events_difference(expected, actual, ignoring)
     if difference is not None:
         raise ScenarioAssertionError(difference)

@@ -34,6 +34,7 @@ def expect_events[M: Message](
     outcome: Outcome[M], expected: Sequence[Message], ignoring: Iterable[str]
 ) -> list[M]:
     """The recorded messages, provided no error was raised and they match `expected`."""
+    __tracebackhide__ = True
     if outcome.error is not None:
         raise ScenarioAssertionError(
             f"Expected {count(len(expected), outcome.noun)}, but {outcome.subject} raised "
@@ -54,6 +55,7 @@ def expect_error[E: Exception](
     handler's own error is the one checked. `match` is a regular expression searched for in
     the error's text, as `pytest.raises(match=...)` does.
     """
+    __tracebackhide__ = True
     expected = error_type.__name__
     error = outcome.error
     if error is None:

@@ -78,15 +78,18 @@ class HandlerScenario(_HandlerScenarioSteps[Callable[[MessageBus, EventStore], o
 
     def then(self, *events: Event) -> list[Event]:
         """Check handling stored exactly `events`, in commit order; returns them."""
+        __tracebackhide__ = True
         return expect_events(self._run()[0], events, self._ignoring)
 
     def then_published(self, *messages: Message) -> list[Message]:
         """Check handling published exactly `messages` (besides the `when` message itself)."""
+        __tracebackhide__ = True
         outcome, recorder = self._run()
         return _expect_published(outcome, recorder, messages, self._ignoring)
 
     def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check handling raised an `error_type` (its text matching `match`); returns it."""
+        __tracebackhide__ = True
         return expect_error(self._run()[0], error_type, match, self._ignoring)
 
     def _run(self) -> tuple[Outcome[Event], _Recorder]:
@@ -115,16 +118,19 @@ class AsyncHandlerScenario(
 
     async def then(self, *events: Event) -> list[Event]:
         """Check handling stored exactly `events`, in commit order; returns them."""
+        __tracebackhide__ = True
         outcome, _ = await self._run()
         return expect_events(outcome, events, self._ignoring)
 
     async def then_published(self, *messages: Message) -> list[Message]:
         """Check handling published exactly `messages` (besides the `when` message itself)."""
+        __tracebackhide__ = True
         outcome, recorder = await self._run()
         return _expect_published(outcome, recorder, messages, self._ignoring)
 
     async def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check handling raised an `error_type` (its text matching `match`); returns it."""
+        __tracebackhide__ = True
         outcome, _ = await self._run()
         return expect_error(outcome, error_type, match, self._ignoring)
 
