@@ -36,7 +36,7 @@ class _HandlerScenarioSteps[W]:
         self._message: Message | None = None
 
     def given(self, stream_id: str, *events: Event) -> Self:
-        """Events already in stream `stream_id` (stored, never published); call once per stream."""
+        """History of stream `stream_id`: stored, never published. Repeat for more streams."""
         for event in events:
             if not isinstance(event, Event):
                 raise TypeError(f"given() takes a stream id and events, got {event!r}")
