@@ -128,3 +128,13 @@ def test_errors_survive_pickling_with_their_attributes(error: OrchestrixError) -
     assert copy.args == error.args
     for name, value in vars(error).items():
         assert repr(getattr(copy, name)) == repr(value), name
+
+
+def test_the_repository_reports_a_missing_aggregate_in_the_releases_words() -> None:
+    from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
+    from orchestrix.infrastructure.memory.store import InMemoryEventStore
+
+    repository = AggregateRepository[AggregateRoot](event_store=InMemoryEventStore())
+    with pytest.raises(ValueError, match=r"^Aggregate ACC-404 not found$") as caught:
+        repository.load(AggregateRoot, "ACC-404")
+    assert isinstance(caught.value, OrchestrixError)
