@@ -28,8 +28,10 @@ def level_cache(logger: logging.Logger) -> dict[int, bool]:
 
 
 def log_debug(logger: logging.Logger, message: str, **context: object) -> None:
-    """Log `message [key=value, ...]` at DEBUG, with the context also as `record.context`."""
-    logger.debug(with_context(message, context), extra={"context": context}, stacklevel=2)
+    """Log `message [key=value, ...]` at DEBUG, with the context also as `record.context`;
+    nothing is formatted while DEBUG is off."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(with_context(message, context), extra={"context": context}, stacklevel=2)
 
 
 __all__ = ["level_cache", "log_debug"]

@@ -3,7 +3,8 @@
 Handlers are kept per exact message class, in subscription order, in a `defaultdict(list)`
 that the buses expose as `_handlers`, as the first release did. A message goes to the handlers
 of its own class only: a handler of `Event` does not receive an `OrderCreated`. Publishing is
-one dict lookup and subscribing one append, whatever the number of subscriptions, so
+one dict lookup (which, as in the release, leaves an empty list behind for a class nobody
+subscribed to) and subscribing one append, whatever the number of subscriptions, so
 subscribing and publishing can alternate without either slowing down.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any, cast
 
 from orchestrix.core.messaging.message import Message
 
@@ -30,9 +32,11 @@ def add_handler[H: Callable[..., object]](
         table[message_type].append(handler)
 
 
-def check_message(message: object) -> None:
-    """Refuse to publish anything but a message (checked only when no handler matched)."""
+def check_message(table: HandlerTable[Any], message: object) -> None:
+    """Refuse to publish anything but a message (checked only when no handler matched), and
+    drop the entry the lookup of its class added to `table`."""
     if not isinstance(message, Message):
+        table.pop(cast(type[Message], type(message)), None)
         raise TypeError(f"only Messages can be published, got a {type(message).__name__}")
 
 

@@ -83,9 +83,9 @@ class InMemoryAsyncMessageBus:
 
     async def publish(self, message: Message) -> None:
         """Run every handler of the message's class; see the class for failures."""
-        handlers = self._handlers.get(type(message))
+        handlers = self._handlers[type(message)]
         if not handlers:
-            check_message(message)
+            check_message(self._handlers, message)
         try:
             debug = _levels[DEBUG]
         except KeyError:
@@ -96,7 +96,7 @@ class InMemoryAsyncMessageBus:
                 "Publishing message (async)",
                 message_type=type(message).__name__,
                 message_id=getattr(message, "id", "N/A"),
-                handler_count=len(handlers) if handlers else 0,
+                handler_count=len(handlers),
             )
         if not handlers:
             return

@@ -61,9 +61,9 @@ class InMemoryMessageBus:
 
     def publish(self, message: Message) -> None:
         """Call every handler of the message's class; see the class for failures."""
-        handlers = self._handlers.get(type(message))
+        handlers = self._handlers[type(message)]
         if not handlers:
-            check_message(message)
+            check_message(self._handlers, message)
         try:
             debug = _levels[DEBUG]
         except KeyError:
@@ -74,23 +74,30 @@ class InMemoryMessageBus:
                 "Publishing message",
                 message_type=type(message).__name__,
                 message_id=message.id,
-                handler_count=len(handlers) if handlers else 0,
+                handler_count=len(handlers),
             )
-        if not handlers:
-            return
-        failures: list[FailedDelivery] | None = None
-        # A copy: a handler that subscribes another one does not change this delivery.
-        for handler in tuple(handlers):
+        if len(handlers) == 1:  # the common case, without copying the list
+            handler = handlers[0]
             try:
                 handler(message)
             except Exception as error:
                 failure = self._retry(handler, message, error)
                 if failure is not None:
-                    if failures is None:
-                        failures = []
-                    failures.append(failure)
-        if failures is not None:
-            settle(message, failures, self._dead_letter_queue, _logger)
+                    settle(message, (failure,), self._dead_letter_queue, _logger)
+        elif handlers:
+            failures: list[FailedDelivery] | None = None
+            # A copy: a handler that subscribes another one does not change this delivery.
+            for handler in tuple(handlers):
+                try:
+                    handler(message)
+                except Exception as error:
+                    failure = self._retry(handler, message, error)
+                    if failure is not None:
+                        if failures is None:
+                            failures = []
+                        failures.append(failure)
+            if failures is not None:
+                settle(message, failures, self._dead_letter_queue, _logger)
 
     def _retry(
         self, handler: MessageHandler[Any], message: Message, error: Exception
