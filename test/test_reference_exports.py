@@ -102,6 +102,7 @@ MODULE_LEVEL: dict[str, set[str]] = {
     },
     "orchestrix.infrastructure.postgres.connection_pool": {"PoolMetrics"},
     "orchestrix.infrastructure.memory.utils": {"InMemoryEventStore", "InMemoryMessageBus"},
+    "orchestrix.infrastructure.memory.async_bus": {"AsyncMessageHandler"},
 }
 
 

@@ -38,9 +38,10 @@ class ExponentialBackoff(RetryPolicy):
 
     `jitter=True` (the default) spreads the delays of successive attempts deterministically
     (x1.0, x1.1, x0.9 by `attempt % 3`), as the first release did, but never beyond
-    `max_delay`. A float `jitter` between 0 and 1 draws each delay at random within that
+    `max_delay`. A float `jitter` between 0.0 and 1.0 draws each delay at random within that
     fraction around the base delay (`0.25` is +-25 %), still capped: use it where many clients
-    retry at once and must not retry in step. `jitter=False` gives the bare doubling.
+    retry at once and must not retry in step. `jitter=False` gives the bare doubling; any other
+    value counts by its truth, as in the release.
     """
 
     max_retries: int = 3
@@ -57,8 +58,8 @@ class ExponentialBackoff(RetryPolicy):
             raise ValueError("max_delay must be >= initial_delay")
         if self.multiplier <= 0:
             raise ValueError("multiplier must be > 0")
-        if not isinstance(self.jitter, bool) and not 0 <= self.jitter <= 1:
-            raise ValueError("jitter must be True, False or a fraction between 0 and 1")
+        if isinstance(self.jitter, float) and not 0 <= self.jitter <= 1:
+            raise ValueError("jitter must be True, False or a fraction between 0.0 and 1.0")
 
     def should_retry(self, attempt: int) -> bool:
         return attempt <= self.max_retries
@@ -70,10 +71,10 @@ class ExponentialBackoff(RetryPolicy):
             delay = min(self.initial_delay * self.multiplier ** (attempt - 1), self.max_delay)
         except OverflowError:  # a long-running retry loop outgrows float range: stay capped
             delay = self.max_delay
-        if self.jitter is True:
-            delay *= _SPREAD[attempt % 3]
-        elif self.jitter is not False:
+        if isinstance(self.jitter, float):
             delay *= 1 + self.jitter * (2 * random.random() - 1)
+        elif self.jitter:
+            delay *= _SPREAD[attempt % 3]
         return min(delay, self.max_delay)
 
 

@@ -170,6 +170,11 @@ def test_exponential_default_delays_repeat_for_the_same_attempt() -> None:
     assert [policy.get_delay(2) for _ in range(5)] == [2.2] * 5
 
 
+@pytest.mark.parametrize(("jitter", "second"), [(1, 2.2), ("yes", 2.2), (0, 2.0), (None, 2.0)])
+def test_jitter_other_than_a_float_counts_by_its_truth(jitter: object, second: float) -> None:
+    assert ExponentialBackoff(jitter=jitter).get_delay(2) == second  # type: ignore[arg-type]
+
+
 def test_exponential_without_jitter_doubles_up_to_the_cap() -> None:
     assert delays(ExponentialBackoff(jitter=False), 8) == [
         1.0,
@@ -239,7 +244,10 @@ def test_fixed_delay_is_constant() -> None:
             "max_delay must be >= initial_delay",
         ),
         (lambda: ExponentialBackoff(multiplier=0), "multiplier must be > 0"),
-        (lambda: ExponentialBackoff(jitter=1.5), "jitter must be True, False or a fraction"),
+        (
+            lambda: ExponentialBackoff(jitter=1.5),
+            "jitter must be True, False or a fraction between 0.0 and 1.0",
+        ),
         (lambda: ExponentialBackoff(max_retries=-1, initial_delay=0), "max_retries must be >= 0"),
         (lambda: ExponentialBackoff(initial_delay=0, multiplier=0), "initial_delay must be > 0"),
         (lambda: LinearBackoff(max_retries=-1), "max_retries must be >= 0"),
