@@ -31,6 +31,8 @@ def run_quick(script: str, *arguments: str) -> str:
             [
                 "sync bus, 1 no-op handler, default logging",
                 "sync bus, 5 no-op handlers",
+                "sync bus, subscribe and publish alternating",
+                "subscribe/publish alternating",
                 "async bus, 1 handler, awaited one by one",
                 "async bus, 5 handlers",
             ],
