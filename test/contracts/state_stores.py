@@ -243,7 +243,15 @@ class SagaStateStoreContract:
             await state_store.save_state(with_result(object()))
         with pytest.raises(StateEncodingError):
             await state_store.save_state(with_result("\ud800"), expected_version=3)
+        with pytest.raises(StateEncodingError, match="NUL"):
+            await state_store.save_state(with_result({"k": ["a\x00b"]}), expected_version=3)
+        with pytest.raises(StateEncodingError, match="NUL"):
+            await state_store.save_state(saga_state("nul\x00id"))
         assert await state_store.load_state("saga-1") == kept
+        assert await state_store.load_state("nul\x00id") is None
+        text = with_result("a literal \\u0000 is fine")
+        await state_store.save_state(text)
+        assert await state_store.load_state("saga-1") == text
 
     async def test_list_by_status_finds_unfinished_sagas_oldest_first(
         self, state_store: Any

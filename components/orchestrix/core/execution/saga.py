@@ -43,7 +43,8 @@ def _now() -> datetime:
 
 
 def _describe(error: BaseException) -> str:
-    return str(error) or type(error).__name__
+    """The error's text for the state (NUL, which no store keeps in text, written as \\x00)."""
+    return (str(error) or type(error).__name__).replace("\x00", "\\x00")
 
 
 class ResumePolicy(enum.StrEnum):

@@ -13,6 +13,7 @@ from typing import Any
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.execution.saga_state import SagaState, SagaStatus, SagaStepStatus
 from orchestrix.core.execution.value_codec import (
+    check_text,
     decode_value,
     dump_data,
     dump_value,
@@ -100,6 +101,10 @@ COLUMNS = (
 
 def row_values(state: SagaState) -> tuple[Any, ...]:
     """The column values of `state` (JSON as text); `StateEncodingError` if one cannot be kept."""
+    check_text(state.saga_id, "saga_id")
+    check_text(state.saga_type, "saga_type")
+    if state.error is not None:
+        check_text(state.error, "error")
     return (
         state.saga_id,
         state.saga_type,
@@ -138,8 +143,7 @@ def state_from_row(row: Sequence[Any]) -> SagaState:
 
 def check_storable(state: SagaState) -> None:
     """Raise `StateEncodingError` if a durable store could not keep `state`."""
-    dump_steps(state)
-    dump_context(state)
+    row_values(state)
 
 
 __all__ = [

@@ -125,12 +125,41 @@ def dump_value(value: Any) -> bytes:
 
 
 def dump_data(data: Any) -> bytes:
-    """Already JSON-compatible `data` as UTF-8 JSON; text JSON cannot carry (a lone surrogate)
-    is a `StateEncodingError`."""
+    """Already JSON-compatible `data` as UTF-8 JSON.
+
+    Text that not every store can keep is a `StateEncodingError`: a lone surrogate (not
+    UTF-8) or a NUL character (PostgreSQL refuses it in text and JSONB), so every store
+    accepts and refuses the same values.
+    """
     try:
-        return dump_json(data)
+        raw = dump_json(data)
     except EventEncodingError as error:
         raise StateEncodingError(f"Cannot keep {data!r:.80}: {error}") from error
+    if _NUL_ESCAPE in raw and _has_nul(raw):
+        raise StateEncodingError(f"Cannot keep a NUL character (in {data!r:.80})")
+    return raw
+
+
+_NUL_ESCAPE = b"\\u0000"
+
+
+def _has_nul(raw: bytes) -> bool:
+    """Whether an escape `\\u0000` in `raw` stands for NUL (and not for the text `\\u0000`)."""
+    start = raw.find(_NUL_ESCAPE)
+    while start != -1:
+        backslashes = len(raw[:start]) - len(raw[:start].rstrip(b"\\"))
+        if backslashes % 2 == 0:
+            return True
+        start = raw.find(_NUL_ESCAPE, start + 1)
+    return False
+
+
+def check_text(value: object, field: str) -> None:
+    """Refuse an id or name that a store could not keep as text (see `dump_data`)."""
+    if not isinstance(value, str):
+        raise StateEncodingError(f"{field} must be a string, got {type(value).__qualname__}")
+    if "\x00" in value:
+        raise StateEncodingError(f"{field} cannot contain a NUL character: {value!r:.80}")
 
 
 def load_value(raw: bytes | str) -> Any:
@@ -138,4 +167,12 @@ def load_value(raw: bytes | str) -> Any:
     return decode_value(load_json(raw))
 
 
-__all__ = ["SUPPORTED", "decode_value", "dump_data", "dump_value", "encode_value", "load_value"]
+__all__ = [
+    "SUPPORTED",
+    "check_text",
+    "decode_value",
+    "dump_data",
+    "dump_value",
+    "encode_value",
+    "load_value",
+]

@@ -71,6 +71,8 @@ class PostgreSQLSagaStateStore:
         raise SagaConcurrencyError(state.saga_id, expected_version, actual or 0)
 
     async def load_state(self, saga_id: str) -> SagaState | None:
+        if "\x00" in saga_id:  # PostgreSQL text cannot hold NUL: no such saga is stored
+            return None
         try:
             async with self.pool.acquire() as connection:
                 row = await connection.fetchrow(self._load, saga_id)

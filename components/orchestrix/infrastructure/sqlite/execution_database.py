@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from orchestrix.core.common.exceptions import StoreError
 from orchestrix.infrastructure.sqlite._driver import (
@@ -63,4 +64,15 @@ class ExecutionDatabase:
             self._connection.close()
 
 
-__all__ = ["ExecutionDatabase"]
+def utc_text(moment: datetime | None) -> str | None:
+    """`moment` as UTC ISO text with microseconds, so text order is time order."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+__all__ = ["ExecutionDatabase", "parse_time", "utc_text"]

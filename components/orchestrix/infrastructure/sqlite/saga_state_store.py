@@ -10,14 +10,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from orchestrix.core.execution.errors import SagaConcurrencyError
 from orchestrix.core.execution.saga_records import COLUMNS, row_values, state_from_row
 from orchestrix.core.execution.saga_state import SagaState, SagaStatus
 from orchestrix.infrastructure.sqlite._driver import Synchronous
-from orchestrix.infrastructure.sqlite.execution_database import ExecutionDatabase
+from orchestrix.infrastructure.sqlite.execution_database import (
+    ExecutionDatabase,
+    parse_time,
+    utc_text,
+)
 
 _COLUMNS = ", ".join(COLUMNS)
 _VALUES = ", ".join(f":{name}" for name in COLUMNS)
@@ -30,17 +33,6 @@ _INSERT = f"INSERT INTO saga_states ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT 
 _UPDATE = f"UPDATE saga_states SET {_UPDATES} WHERE saga_id = :saga_id AND version = :expected"
 _VERSION = "SELECT version FROM saga_states WHERE saga_id = ?"
 _LOAD = f"SELECT {_COLUMNS} FROM saga_states WHERE saga_id = ?"
-
-
-def utc_text(moment: datetime | None) -> str | None:
-    """`moment` as UTC ISO text with microseconds, so text order is time order."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 class SQLiteSagaStateStore:
