@@ -362,11 +362,12 @@ class ProcessManager[S]:
 
 
 def _pending(instance: ProcessInstance) -> list[tuple[tuple[str, str], Message | Deadline | str]]:
-    """Each pending decision under a key naming it: sends first, then cancels, then schedules."""
+    """Each pending decision under a key naming it: deadlines first, then the commands, so
+    that a command whose handler delivers back to the instance finds its deadlines set."""
     return [
-        *((("send", message.id), message) for message in instance.outbox),
         *((("cancel", deadline_id), deadline_id) for deadline_id in instance.to_cancel),
         *((("schedule", d.deadline_id), d) for d in instance.to_schedule),
+        *((("send", message.id), message) for message in instance.outbox),
     ]
 
 

@@ -19,6 +19,7 @@ from uuid import uuid4
 from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.common.tracing import NoOpTracingProvider, TracingProvider
 from orchestrix.core.execution.errors import (
+    SagaConcurrencyError,
     SagaDefinitionError,
     SagaNotFoundError,
     SagaStateError,
@@ -119,30 +120,41 @@ class Saga:
         When a step fails, the completed steps are compensated in reverse order, then the
         step's exception is re-raised, with a note for each compensation that failed.
         """
-        state = self._state
-        if state is None:
-            state = await self.state_store.load_state(self.saga_id)
-            if state is None:
-                state = SagaState(saga_id=self.saga_id, saga_type=self.saga_type)
-            else:
-                self._check_stored(state)
-            self._state = state
+        self._check_arguments(kwargs)
+        if self._state is None:
+            # Not initialized: start it as a new saga, and let the store's version check
+            # say if it exists (one round trip fewer than loading it first).
+            self._state = SagaState(saga_id=self.saga_id, saga_type=self.saga_type)
+            try:
+                await self._begin(kwargs)
+            except SagaConcurrencyError:
+                stored = await self.state_store.load_state(self.saga_id)
+                if stored is None:
+                    raise
+                self._check_stored(stored)
+                self._state = stored
+                await self._begin(kwargs)
+        else:
+            await self._begin(kwargs)
+        return await self._run(0, reraise=True)
+
+    async def _begin(self, arguments: dict[str, Any]) -> None:
+        """Save the saga as started, with its arguments and its first step running."""
+        state = self._current
         if state.status is not SagaStatus.PENDING:
             raise SagaStateError(
                 f"Saga {self.saga_id!r} has already been executed (status "
                 f"{state.status.value}); use resume() to continue an interrupted saga"
             )
-        self._check_arguments(kwargs)
         now = _now()
         first = self.steps[0].name
         await self._save(
             status=SagaStatus.IN_PROGRESS,
             started_at=now,
-            context=dict(kwargs),
+            context=dict(arguments),
             current_step_index=0,
             step_statuses={first: SagaStepStatus(step_name=first, started_at=now)},
         )
-        return await self._run(0, reraise=True)
 
     async def resume(self, saga_id: str | None = None) -> SagaState:
         """Finish a saga that a crash interrupted; returns its final state.

@@ -514,3 +514,18 @@ async def test_execute_arguments_may_not_shadow_step_results(argument: str) -> N
     with pytest.raises(SagaDefinitionError, match="clash"):
         await saga.execute(**{argument: 1})
     assert await store.load_state(saga.saga_id) is None
+
+
+async def test_execute_without_initialize_finds_a_stored_saga() -> None:
+    store = RecordingStore()
+    pending = Saga("t", [SagaStep("a", lambda: 1)], store, saga_id="S")
+    await pending.initialize()
+    fresh = Saga("t", [SagaStep("a", lambda: 2)], store, saga_id="S")
+    assert await fresh.execute() == 2  # the stored PENDING saga is started
+    assert [state.version for state, _ in store.saved] == [1, 2, 3]
+    again = Saga("t", [SagaStep("a", lambda: 3)], store, saga_id="S")
+    with pytest.raises(SagaStateError, match="already been executed"):
+        await again.execute()
+    other_type = Saga("u", [SagaStep("a", lambda: 3)], store, saga_id="S")
+    with pytest.raises(SagaStateError, match="'t' saga, not 'u'"):
+        await other_type.execute()
