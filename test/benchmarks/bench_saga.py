@@ -23,9 +23,8 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,11 +41,10 @@ from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool, P
 from orchestrix.infrastructure.postgres.saga_state_store import PostgreSQLSagaStateStore
 from orchestrix.infrastructure.sqlite.execution_schema import MIGRATIONS
 from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
+from test.benchmarks.bench_postgres import Timed, paired
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 TRANSITIONS = 8  # in progress, 3 x (step started, step completed), completed
-
-type Timed = Callable[[], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -100,18 +98,6 @@ class Row:
         ours, floor = statistics.median(self.ours), statistics.median(self.floor)
         ratio = statistics.median(o / f for o, f in zip(self.ours, self.floor, strict=True))
         return f"{self.name:<52} {ours:>10,.0f} {floor:>10,.0f} {ratio:>7.3f}"
-
-
-async def paired(row: Row, ours: list[Timed], floor: list[Timed]) -> None:
-    """One run, the two sides' chunks interleaved so a shared machine's noise hits both."""
-    done, seconds = [0, 0], [0.0, 0.0]
-    for index, pair in enumerate(zip(ours, floor, strict=True)):
-        for side in (0, 1) if index % 2 == 0 else (1, 0):
-            started = time.perf_counter()
-            done[side] += await pair[side]()
-            seconds[side] += time.perf_counter() - started
-    row.ours.append(done[0] / seconds[0])
-    row.floor.append(done[1] / seconds[1])
 
 
 def ours(store: Any, count: int, tag: str) -> Timed:

@@ -88,8 +88,10 @@ class Saga:
         self.tracing = tracing
         self.on_interrupted = ResumePolicy(on_interrupted)
         self._tracer = tracing or NoOpTracingProvider()
-        self._saga_id = saga_id if saga_id is not None else str(uuid4())
+        self._saga_id = str(uuid4())
         self._state: SagaState | None = None
+        if saga_id is not None:
+            self.saga_id = saga_id
         self._compensation_failures: list[tuple[str, Exception]] = []
 
     @property

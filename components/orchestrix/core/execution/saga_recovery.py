@@ -13,7 +13,11 @@ from datetime import timedelta
 
 from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.execution.clock import SYSTEM_CLOCK, Clock
-from orchestrix.core.execution.errors import SagaConcurrencyError, SagaDefinitionError
+from orchestrix.core.execution.errors import (
+    SagaConcurrencyError,
+    SagaDefinitionError,
+    SagaStateError,
+)
 from orchestrix.core.execution.saga import Saga
 from orchestrix.core.execution.saga_state import UNFINISHED, SagaState, SagaStateStore
 
@@ -30,7 +34,8 @@ async def recover_sagas(
 
     `sagas` are definitions, one per saga type, each with the store its sagas live in; each
     is reused for all the stored sagas of its type, one after another. Stored sagas of a type
-    not given are left alone (and logged).
+    not given, and those this definition cannot continue (their steps differ), are left
+    alone and logged; the others are still resumed.
     """
     by_type: dict[str, Saga] = {}
     for saga in sagas:
@@ -55,6 +60,8 @@ async def recover_sagas(
                 recovered.append(await definition.resume(state.saga_id))
             except SagaConcurrencyError:
                 _log.info("Saga is being resumed elsewhere", saga_id=state.saga_id)
+            except SagaStateError as error:  # e.g. its steps were renamed since it ran
+                _log.error("Saga cannot be resumed", saga_id=state.saga_id, error=str(error))
     return recovered
 
 

@@ -498,3 +498,35 @@ def test_the_scheduler_refuses_bad_settings() -> None:
         DeadlineScheduler(InMemoryDeadlineStore(), poll_interval=0)
     with pytest.raises(ValidationError):
         DeadlineScheduler(InMemoryDeadlineStore(), batch_size=0)
+
+
+async def test_the_scheduler_loop_survives_a_store_that_fails_for_a_while() -> None:
+    rig = Rig()
+    outages = {"left": 2}
+
+    class Flaky(InMemoryDeadlineStore):
+        async def due(self, now: Any, limit: int = 100) -> list[Deadline]:
+            if outages["left"]:
+                outages["left"] -= 1
+                raise ConnectionError("database restarting")
+            return await super().due(now, limit)
+
+    deadlines = Flaky()
+    cancelled = asyncio.Event()
+
+    def send(message: Message) -> None:
+        rig.sent.append(message)
+        if isinstance(message, CancelOrder):
+            cancelled.set()
+
+    manager = OrderPayment(rig.store, send, deadlines, clock=rig.clock)
+    await manager.handle(PLACED)
+    rig.clock.advance(PAYMENT_WINDOW)
+    scheduler = DeadlineScheduler(deadlines, [manager], clock=rig.clock, poll_interval=0.01)
+    runner = asyncio.create_task(scheduler.run())
+    try:
+        await asyncio.wait_for(cancelled.wait(), 10)
+    finally:
+        scheduler.stop()
+        await asyncio.wait_for(runner, 10)
+    assert outages["left"] == 0 and rig.kinds == ["ChargeCard", "CancelOrder"]

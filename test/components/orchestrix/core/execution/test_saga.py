@@ -461,6 +461,8 @@ async def test_the_saga_id_can_be_given_or_assigned() -> None:
     assert again.is_successful()
     with pytest.raises(SagaDefinitionError):
         again.saga_id = ""
+    with pytest.raises(SagaDefinitionError, match="Saga id cannot be empty"):
+        Saga("t", [SagaStep("a", lambda: 1)], store, saga_id="")
 
 
 async def test_executing_a_saga_twice_is_refused() -> None:

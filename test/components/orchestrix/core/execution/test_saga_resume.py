@@ -210,3 +210,22 @@ async def test_recovery_refuses_two_definitions_of_one_type() -> None:
     world, store = World(), InMemorySagaStateStore()
     with pytest.raises(SagaDefinitionError, match="Two sagas"):
         await recover_sagas([world.saga(store), world.saga(store)])
+
+
+async def test_recovery_skips_a_saga_it_cannot_continue_and_resumes_the_rest() -> None:
+    store = InMemorySagaStateStore()
+    old, new = World(), World()
+    old_shape = Saga(
+        "transfer",
+        [SagaStep("take", old.effect("take")), SagaStep("give", old.effect("give"))],
+        store,
+        saga_id="OLD",
+    )
+    old.crash_at = "give"
+    with pytest.raises(Crash):
+        await old_shape.execute()
+    await crashed_in(new, store, "credit")
+    (state,) = await recover_sagas([new.saga(store)])
+    assert state.saga_id == "T-1" and state.status is SagaStatus.COMPLETED
+    stuck = await store.load_state("OLD")
+    assert stuck is not None and stuck.status is SagaStatus.IN_PROGRESS
