@@ -283,6 +283,10 @@ class ProcessManager[S]:
         outcome = getattr(self, handler.method)(message, context)
         if inspect.isawaitable(outcome):
             await outcome
+        if (context.to_schedule or context.to_cancel) and self.deadlines is None:
+            raise ProcessDefinitionError(
+                f"{type(self).__qualname__} schedules deadlines but has no deadline store"
+            )
         state = context.state
         if state is not None and not isinstance(state, self.state_type):
             raise ProcessDefinitionError(
@@ -303,7 +307,7 @@ class ProcessManager[S]:
         )
 
     async def _carry_out(self, instance: ProcessInstance) -> None:
-        """Send, cancel and schedule what `instance` has pending, then clear what was done.
+        """Cancel, schedule and send what `instance` has pending, then clear what was done.
 
         Decisions this process is already carrying out are left to it. Another process may
         carry out the same ones meanwhile: a command is then sent twice, with the same id.
@@ -311,10 +315,6 @@ class ProcessManager[S]:
         pending = [item for item in _pending(instance) if item[0] not in self._in_flight]
         if not pending:
             return
-        if any(kind != "send" for (kind, _), _ in pending) and self.deadlines is None:
-            raise ProcessDefinitionError(
-                f"{type(self).__qualname__} schedules deadlines but has no deadline store"
-            )
         keys = {key for key, _ in pending}
         self._in_flight |= keys
         done: set[tuple[str, str]] = set()
@@ -322,22 +322,28 @@ class ProcessManager[S]:
             for key, item in pending:
                 if isinstance(item, Message):
                     await self._send(item)
-                elif isinstance(item, Deadline):
-                    await self.deadlines.schedule(item)  # type: ignore[union-attr]
                 else:
-                    await self.deadlines.cancel(item)  # type: ignore[union-attr]
+                    await self._apply_deadline(item)
                 done.add(key)
         finally:
             self._in_flight -= keys
             if done:
                 await self._clear(instance.process_id, done)
 
+    async def _apply_deadline(self, change: Deadline | str) -> None:
+        """Schedule a deadline, or cancel the one with this id (checked when decided)."""
+        assert self.deadlines is not None, "_decide refuses deadlines without a store"
+        if isinstance(change, Deadline):
+            await self.deadlines.schedule(change)
+        else:
+            await self.deadlines.cancel(change)
+
     async def _clear(self, process_id: str, done: set[tuple[str, str]]) -> None:
         """Remove the decisions in `done` from the stored instance."""
         for _ in range(_ATTEMPTS):
             async with self._lock(process_id):
                 instance = await self.store.load_instance(self.process_type, process_id)
-                if instance is None:
+                if instance is None or not any(key in done for key, _ in _pending(instance)):
                     return
                 cleared = replace(
                     instance,
@@ -349,11 +355,6 @@ class ProcessManager[S]:
                     version=instance.version + 1,
                     updated_at=self.clock.now(),
                 )
-                if cleared.outbox == instance.outbox and (
-                    cleared.to_schedule,
-                    cleared.to_cancel,
-                ) == (instance.to_schedule, instance.to_cancel):
-                    return
                 try:
                     await self.store.save_instance(cleared, expected_version=instance.version)
                 except ProcessConcurrencyError:

@@ -415,10 +415,12 @@ async def test_setting_a_state_of_the_wrong_type_is_refused() -> None:
         await manager.handle(Pinged(target="a"))
 
 
-async def test_scheduling_without_a_deadline_store_is_refused() -> None:
-    manager = OrderPayment(InMemoryProcessStateStore(), print)
+async def test_scheduling_without_a_deadline_store_is_refused_and_nothing_saved() -> None:
+    sent: list[Message] = []
+    manager = OrderPayment(InMemoryProcessStateStore(), sent.append)
     with pytest.raises(ProcessDefinitionError, match="no deadline store"):
         await manager.handle(PLACED)
+    assert sent == [] and await manager.get_instance("ORD-1") is None
 
 
 async def test_the_scheduler_leaves_a_failing_or_unknown_deadline_due() -> None:
