@@ -54,3 +54,15 @@ def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
     output = run_quick("bench_postgres.py", "--dsn", postgres_dsn)
     for row in ("sequential", "concurrent writers", "100 events/commit", "load a", "catch-up"):
         assert row in output
+
+
+def test_saga_benchmark_prints_every_row(postgres_dsn: str) -> None:
+    output = run_quick("bench_saga.py", "--dsn", postgres_dsn)
+    for row in (
+        "0.50 per transition",
+        "sqlite, synchronous=FULL",
+        "sqlite, synchronous=NORMAL",
+        "floor via a worker thread",
+        "postgres",
+    ):
+        assert row in output
