@@ -23,7 +23,7 @@ DEMO_PROJECTS = (
         "orchestrix-notifications-demo",
         "orchestrix.notifications_demo",
         "notifications",
-        ("--initial-delay", "0"),
+        ("--initial-delay", "0.001", "--max-delay", "0.001"),
         "Replayed 2 of 2; dead letters left: 0",
     ),
     DemoProject(
@@ -33,7 +33,7 @@ DEMO_PROJECTS = (
         "orchestrix.events_and_commands_demo",
         "events-and-commands",
         (),
-        "The log subscribed to Message saw 4 messages; the one subscribed to Event saw 2.",
+        "The log, subscribed to each of the four classes, saw 4 messages.",
     ),
     DemoProject(
         "validation_demo",

@@ -42,7 +42,8 @@ class Barista:
 
 
 class MessageLog:
-    """Subscribed to `Message`, the base class: it sees every message, in publishing order."""
+    """Records the messages it is given: subscribed to each class before the handlers that
+    answer them, it sees a whole chain in publishing order."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []

@@ -149,8 +149,8 @@ def replay_dead_letters(
                     entry.message,
                     error,
                     reason=entry.reason,
-                    attempts=entry.attempts + attempts,
-                    handler_name=entry.handler_name,
+                    failure_count=entry.failure_count + attempts,
+                    handler_name=notifier.notify.__name__,  # as the bus names it
                 )
             )
         else:

@@ -2,6 +2,8 @@
 
 Run it with `python -m orchestrix.notifications_demo`. The retry policy is exponential backoff;
 `--max-retries`, `--initial-delay`, `--multiplier`, `--max-delay` and `--jitter` change it.
+`--jitter` alone spreads the waits by fixed factors (x1.0, x1.1, x0.9 in turn, as the first
+release did); `--jitter 0.25` draws each wait at random within +-25 %.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from orchestrix.core.common.retry import ExponentialBackoff
+from orchestrix.core.common.retry import ExponentialBackoff, RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import (
     DeadLetteredMessage,
     InMemoryDeadLetterQueue,
@@ -41,7 +43,17 @@ class Outcome:
     store: InMemoryEventStore
 
 
-def run(policy: ExponentialBackoff) -> Outcome:
+def waits(policy: RetryPolicy) -> list[float]:
+    """The wait before each retry `policy` allows a delivery that keeps failing, in order."""
+    delays: list[float] = []
+    attempt = 1  # the attempt that just failed: policies count from 1
+    while policy.should_retry(attempt):
+        delays.append(policy.get_delay(attempt))
+        attempt += 1
+    return delays
+
+
+def run(policy: RetryPolicy) -> Outcome:
     """Play the story with `policy` for every retry; returns how it ended."""
     # 1. Wire it up. Commands fail loudly; the news (events) is retried, then parked.
     store = InMemoryEventStore()
@@ -54,9 +66,10 @@ def run(policy: ExponentialBackoff) -> Outcome:
     MembershipModule(events).register(commands, store)
     directory.register(events)
     notifier.register(events)  # after the directory: it reads the addresses the directory keeps
-    waits = ", ".join(f"{policy.get_delay(n):.2f}s" for n in range(policy.max_retries))
+    delays = waits(policy)
+    waiting = ", ".join(f"{delay:.2f}s" for delay in delays) or "nothing"
     print("Notifications demo: club events become e-mails through a flaky mail server.")
-    print(f"Retry policy: {policy.max_retries} retries, waiting {waits or 'nothing'}")
+    print(f"Retry policy: {len(delays)} retries, waiting {waiting}")
 
     # 2. The server greylists: each first attempt is refused, the retry gets through.
     print("\nAda joins and renews; the mail server greylists every new message:")
@@ -73,20 +86,21 @@ def run(policy: ExponentialBackoff) -> Outcome:
         f"M-2 has {len(store.load('M-2'))}"
     )
 
-    # 4. Nothing was lost: the undelivered events wait in the dead-letter queue.
-    parked = dead_letters.dequeue_all()
-    print(f"\nDead letters ({len(parked)}):")
-    for entry in parked:
+    # 4. Nothing was lost: the undelivered events wait in the dead-letter queue. Looking at
+    # them (`peek_all`) leaves them there; `dequeue_all` takes them out.
+    print(f"\nDead letters ({dead_letters.count()}):")
+    for entry in dead_letters.peek_all():
         member = getattr(entry.message, "member_id", "?")
-        times = "once" if entry.attempts == 1 else f"{entry.attempts} times"
+        times = "once" if entry.failure_count == 1 else f"{entry.failure_count} times"
         print(
-            f"  {entry.message.type} of {member}: {entry.handler_name} failed {times} "
+            f"  {entry.message.type} of {member}: handler '{entry.handler_name}' failed {times} "
             f"({entry.error_type}: {entry.error_message})"
         )
 
     # 5. The server is back: replay the parked events to the notifier, with the same retries.
     mail.come_back()
     print("\nThe mail server is back; replaying the dead letters:")
+    parked = dead_letters.dequeue_all()
     replayed = replay_dead_letters(parked, notifier, policy, dead_letters)
     print(f"Replayed {replayed} of {len(parked)}; dead letters left: {dead_letters.count()}")
 
@@ -103,7 +117,15 @@ def main() -> None:
     parser.add_argument("--initial-delay", type=float, default=0.05, help="seconds, first wait")
     parser.add_argument("--multiplier", type=float, default=2.0, help="each wait times this")
     parser.add_argument("--max-delay", type=float, default=1.0, help="longest wait, seconds")
-    parser.add_argument("--jitter", action="store_true", help="randomise each wait (upper half)")
+    parser.add_argument(
+        "--jitter",
+        nargs="?",
+        const=True,
+        default=False,
+        type=float,
+        metavar="FRACTION",
+        help="alone: fixed spread x1.0, x1.1, x0.9; a fraction: random, e.g. 0.25 for +-25%%",
+    )
     arguments = parser.parse_args()
     try:
         policy = ExponentialBackoff(

@@ -16,7 +16,7 @@ class Conference(AggregateRoot):
     def register(self, command: RegisterAttendee) -> None:
         email = command.email.lower()
         if email in self.emails:  # a command cannot know this: only the history can
-            raise ValidationError("is already registered", "email", command.email)
+            raise ValidationError("email is already registered", "email", command.email)
         self._apply_event(
             AttendeeRegistered.caused_by(
                 command,

@@ -16,7 +16,7 @@ class RegistrationHandler:
     def __init__(self, store: EventStore) -> None:
         self.repository = AggregateRepository[Conference](event_store=store)
 
-    def handle(self, command: RegisterAttendee) -> None:
+    def register_attendee(self, command: RegisterAttendee) -> None:
         try:
             conference = self.repository.load(Conference, command.conference_id)
         except AggregateNotFoundError:
@@ -29,4 +29,4 @@ class RegistrationModule:
     """Satisfies the Module protocol."""
 
     def register(self, bus: MessageBus, store: EventStore) -> None:
-        bus.subscribe(RegisterAttendee, RegistrationHandler(store).handle)
+        bus.subscribe(RegisterAttendee, RegistrationHandler(store).register_attendee)

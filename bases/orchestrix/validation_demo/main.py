@@ -46,7 +46,7 @@ class Outcome:
     """What the demo ends with: every error it showed, and what the store holds."""
 
     refused: list[ValidationError]
-    duplicate: Exception | None
+    duplicate: BaseException | None
     stored: list[Event]
 
 
@@ -64,7 +64,7 @@ def run() -> Outcome:
     # 2. A command validates itself when built: an invalid one never exists, so it never
     #    reaches the bus, a handler or the store.
     print(f"\n{len(BAD_FIELDS)} forms with one bad field each, refused as the command is built:")
-    print(f"  {'field':<9} {'value':<28} rule")
+    print(f"  {'field':<9} {'value':<28} message")
     refused: list[ValidationError] = []
     for bad in BAD_FIELDS:
         try:
@@ -77,14 +77,16 @@ def run() -> Outcome:
     print(f"  {age}")
     print(f"  field={age.field!r} value={age.value!r} message={age.message!r}")
 
-    # 3. A rule that needs history is the aggregate's; the bus reports it as a HandlerError.
+    # 3. A rule that needs history is the aggregate's; the bus reports it as a HandlerError
+    #    naming the handler (by its `__name__`), with the aggregate's error inside.
     print("\nRegistering ADA@example.org again is a rule only the conference's history knows:")
-    duplicate: Exception | None = None
+    duplicate: BaseException | None = None
     try:
         bus.publish(RegisterAttendee(**{**VALID_FORM, "email": "ADA@example.org"}))
     except HandlerError as error:
         duplicate = error.original_error
-        print(f"  {error.handler_name} refused it: {duplicate}")
+        print(f"  the bus raised HandlerError: handler {error.handler_name!r} failed")
+        print(f"  its original error: {duplicate}")
 
     # 4. Nothing invalid was written.
     stored = store.load(CONFERENCE)

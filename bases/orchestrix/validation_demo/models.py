@@ -19,10 +19,10 @@ TICKETS = ("standard", "student", "speaker")
 
 
 def validate_email(value: object, field: str) -> None:
-    """A rule of our own, raising the same error as the built-in ones."""
+    """A rule of our own, raising the same error, worded as the built-in ones."""
     validate_not_empty(value, field)
     if not isinstance(value, str) or "@" not in value.strip("@"):
-        raise ValidationError("must be an e-mail address", field, value)
+        raise ValidationError(f"{field} must be an e-mail address", field, value)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,7 +57,7 @@ def expect_error[E: Exception](
     """
     __tracebackhide__ = True
     expected = error_type.__name__
-    error = outcome.error
+    error: BaseException | None = outcome.error
     if error is None:
         recorded = count(len(outcome.recorded), outcome.noun)
         listing = f":\n{describe_events(outcome.recorded, ignoring)}" if outcome.recorded else "."

@@ -61,16 +61,36 @@ class _HandlerScenarioSteps[W]:
         return f"handling {self._when_message().type}"
 
 
-class _Recorder:
-    """Subscribed to every message before the code under test: what was published, in order."""
+class _RecordingBus(InMemoryMessageBus):
+    """The in-memory bus, noting every message published on it before delivering it.
 
-    def __init__(self, skipped: Message) -> None:
-        self.skipped = skipped
+    Buses deliver by exact class, so no handler could see every message: the bus itself
+    records, in the order of the `publish` calls (a message before those its handlers publish).
+    """
+
+    __slots__ = ("published",)
+
+    def __init__(self) -> None:
+        super().__init__()
         self.published: list[Message] = []
 
-    def __call__(self, message: Message) -> None:
-        if message is not self.skipped:
-            self.published.append(message)
+    def publish(self, message: Message) -> None:
+        self.published.append(message)
+        super().publish(message)
+
+
+class _AsyncRecordingBus(InMemoryAsyncMessageBus):
+    """The async twin of `_RecordingBus`."""
+
+    __slots__ = ("published",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[Message] = []
+
+    async def publish(self, message: Message) -> None:
+        self.published.append(message)
+        await super().publish(message)
 
 
 class HandlerScenario(_HandlerScenarioSteps[Callable[[MessageBus, EventStore], object]]):
@@ -84,31 +104,30 @@ class HandlerScenario(_HandlerScenarioSteps[Callable[[MessageBus, EventStore], o
     def then_published(self, *messages: Message) -> list[Message]:
         """Check handling published exactly `messages` (besides the `when` message itself)."""
         __tracebackhide__ = True
-        outcome, recorder = self._run()
-        return _expect_published(outcome, recorder, messages, self._ignoring)
+        outcome, published = self._run()
+        return _expect_published(outcome, published, messages, self._ignoring)
 
     def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check handling raised an `error_type` (its text matching `match`); returns it."""
         __tracebackhide__ = True
         return expect_error(self._run()[0], error_type, match, self._ignoring)
 
-    def _run(self) -> tuple[Outcome[Event], _Recorder]:
+    def _run(self) -> tuple[Outcome[Event], list[Message]]:
         message = self._when_message()
         store = InMemoryEventStore()
-        bus = InMemoryMessageBus()
-        recorder = _Recorder(message)
-        bus.subscribe(Message, recorder)
+        bus = _RecordingBus()
         self._wiring(bus, store)
         for stream_id, events in self._history:
             store.save(stream_id, events)
         after = _last_checkpoint(recorded.checkpoint for recorded in store.read_all())
+        before = len(bus.published)
         error: Exception | None = None
         try:
             bus.publish(message)
         except Exception as raised:
             error = raised
         stored = [recorded.event for recorded in store.read_all(after)]
-        return Outcome(self._subject(), stored, error), recorder
+        return Outcome(self._subject(), stored, error), bus.published[before + 1 :]
 
 
 class AsyncHandlerScenario(
@@ -125,8 +144,8 @@ class AsyncHandlerScenario(
     async def then_published(self, *messages: Message) -> list[Message]:
         """Check handling published exactly `messages` (besides the `when` message itself)."""
         __tracebackhide__ = True
-        outcome, recorder = await self._run()
-        return _expect_published(outcome, recorder, messages, self._ignoring)
+        outcome, published = await self._run()
+        return _expect_published(outcome, published, messages, self._ignoring)
 
     async def then_raises[E: Exception](self, error_type: type[E], match: str | None = None) -> E:
         """Check handling raised an `error_type` (its text matching `match`); returns it."""
@@ -134,23 +153,22 @@ class AsyncHandlerScenario(
         outcome, _ = await self._run()
         return expect_error(outcome, error_type, match, self._ignoring)
 
-    async def _run(self) -> tuple[Outcome[Event], _Recorder]:
+    async def _run(self) -> tuple[Outcome[Event], list[Message]]:
         message = self._when_message()
         store = InMemoryAsyncEventStore()
-        bus = InMemoryAsyncMessageBus()
-        recorder = _Recorder(message)
-        bus.subscribe(Message, recorder)
+        bus = _AsyncRecordingBus()
         self._wiring(bus, store)
         for stream_id, events in self._history:
             await store.save(stream_id, events)
         after = _last_checkpoint([recorded.checkpoint async for recorded in store.read_all()])
+        before = len(bus.published)
         error: Exception | None = None
         try:
             await bus.publish(message)
         except Exception as raised:
             error = raised
         stored = [recorded.event async for recorded in store.read_all(after)]
-        return Outcome(self._subject(), stored, error), recorder
+        return Outcome(self._subject(), stored, error), bus.published[before + 1 :]
 
 
 def _last_checkpoint(checkpoints: Iterable[Checkpoint]) -> Checkpoint:
@@ -163,12 +181,12 @@ def _last_checkpoint(checkpoints: Iterable[Checkpoint]) -> Checkpoint:
 
 def _expect_published(
     outcome: Outcome[Event],
-    recorder: _Recorder,
+    published: list[Message],
     expected: tuple[Message, ...],
     ignoring: Iterable[str],
 ) -> list[Message]:
-    published = Outcome(outcome.subject, recorder.published, outcome.error, noun="message")
-    return expect_events(published, expected, ignoring)
+    messages = Outcome(outcome.subject, published, outcome.error, noun="message")
+    return expect_events(messages, expected, ignoring)
 
 
 __all__ = ["AsyncHandlerScenario", "HandlerScenario"]

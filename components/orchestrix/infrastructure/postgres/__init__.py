@@ -1,6 +1,7 @@
 """PostgreSQL implementations of the Orchestrix stores, on asyncpg.
 
-The event store (`store`), the projection and saga state stores, the measured connection pool
+The event store (`store`), the projection, saga, process and deadline stores, the measured
+connection pool
 (`connection_pool`) and the schema migrations they share (`schema`). asyncpg is imported only
 inside this package.
 """
@@ -11,6 +12,8 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolConfig,
     PoolMetrics,
 )
+from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
+from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -22,7 +25,9 @@ __all__ = [
     "ConnectionPool",
     "PoolConfig",
     "PoolMetrics",
+    "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
+    "PostgreSQLProcessStateStore",
     "PostgreSQLProjectionStateStore",
     "PostgreSQLSagaStateStore",
     "StoreUnavailableError",

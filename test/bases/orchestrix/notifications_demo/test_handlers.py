@@ -87,7 +87,7 @@ def test_the_notifier_writes_to_the_current_address() -> None:
     lines: list[str] = []
     mail = FlakyMailServer(say=lines.append)
     notifier, bus = wired(mail)
-    with pytest.raises(HandlerError, match=r"Notifier\.notify: GreylistedError"):
+    with pytest.raises(HandlerError, match=r"^Handler 'notify' failed .*: greylisted"):
         bus.publish(JOINED)  # this bus does not retry; the directory ran first all the same
     notifier.notify(JOINED)
     assert mail.delivered == [
@@ -119,13 +119,13 @@ def test_the_server_refuses_first_attempts_and_everything_while_down() -> None:
     assert mail.delivered == [first]
 
 
-def parked(message: MemberJoined, attempts: int) -> DeadLetteredMessage:
+def parked(message: MemberJoined, failure_count: int) -> DeadLetteredMessage:
     return DeadLetteredMessage.from_error(
         message,
         ServerUnreachableError("connection refused"),
         reason=DeadLetterReason.RETRIES_EXHAUSTED,
-        attempts=attempts,
-        handler_name="Notifier.notify",
+        failure_count=failure_count,
+        handler_name="notify",
     )
 
 
@@ -138,7 +138,8 @@ def test_replay_delivers_to_the_notifier_only_and_reparks_what_still_fails() -> 
     mail.go_down()
     assert replay_dead_letters([parked(grace, 4)], notifier, FixedDelay(2, 0), queue) == 0
     (again,) = queue.dequeue_all()
-    assert (again.message, again.attempts, again.reason) == (grace, 7, "retries_exhausted")
+    assert (again.message, again.failure_count, again.reason) == (grace, 7, "retries_exhausted")
+    assert again.handler_name == "notify"
     assert again.error_type == "ServerUnreachableError"
 
     mail.come_back()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrix.core.common.retry import ExponentialBackoff
-from orchestrix.notifications_demo.main import run
+from orchestrix.core.common.retry import ExponentialBackoff, FixedDelay, NoRetry
+from orchestrix.notifications_demo.main import run, waits
 from orchestrix.notifications_demo.models import (
     EmailChanged,
     MemberJoined,
@@ -15,7 +15,7 @@ from orchestrix.notifications_demo.models import (
 from orchestrix.testing import assert_events_equal
 from test.bases.orchestrix.demo_docs import assert_page_shows_real_output
 
-NO_WAITING = ExponentialBackoff(max_retries=3, initial_delay=0, jitter=False)
+NO_WAITING = FixedDelay(max_retries=3, delay=0)
 
 
 def test_every_notification_arrives_in_the_end(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,9 +26,9 @@ def test_every_notification_arrives_in_the_end(capsys: pytest.CaptureFixture[str
         ("EmailChanged", "M-1"),
     ]
     for entry in outcome.parked:
-        assert entry.attempts == 4
+        assert entry.failure_count == 4
         assert entry.reason == "retries_exhausted"
-        assert entry.handler_name == "Notifier.notify"
+        assert entry.handler_name == "notify"
         assert (entry.error_type, entry.error_message) == (
             "ServerUnreachableError",
             "connection refused",
@@ -62,7 +62,7 @@ def test_every_notification_arrives_in_the_end(capsys: pytest.CaptureFixture[str
     assert "Both changes are stored: M-1 has 3 events, M-2 has 1" in story
     assert "Dead letters (2):" in story
     assert (
-        "  MemberJoined of M-2: Notifier.notify failed 4 times "
+        "  MemberJoined of M-2: handler 'notify' failed 4 times "
         "(ServerUnreachableError: connection refused)"
     ) in story
     assert "Replayed 2 of 2; dead letters left: 0" in story
@@ -79,7 +79,7 @@ def test_the_docs_page_shows_what_it_prints(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_without_retries_greylisting_parks_mail_too(capsys: pytest.CaptureFixture[str]) -> None:
-    outcome = run(ExponentialBackoff(max_retries=0, initial_delay=0))
+    outcome = run(NoRetry())
     assert [e.message.type for e in outcome.parked] == [
         "MemberJoined",
         "MembershipRenewed",
@@ -92,3 +92,15 @@ def test_without_retries_greylisting_parks_mail_too(capsys: pytest.CaptureFixtur
     assert "Retry policy: 0 retries, waiting nothing" in story
     assert "failed once (GreylistedError: ada@example.org: greylisted, try again later)" in story
     assert "Replayed 2 of 4; dead letters left: 2" in story
+
+
+def test_the_waits_are_the_policys_from_its_first_retry_on() -> None:
+    assert waits(ExponentialBackoff(initial_delay=0.05, max_delay=1.0, jitter=False)) == [
+        0.05,
+        0.1,
+        0.2,
+    ]
+    spread = waits(ExponentialBackoff(initial_delay=0.05, max_delay=1.0, jitter=True))
+    assert spread == pytest.approx([0.05, 0.11, 0.18])  # x1.0, x1.1, x0.9, as the release
+    assert waits(FixedDelay(max_retries=2, delay=0.5)) == [0.5, 0.5]
+    assert waits(NoRetry()) == []

@@ -34,7 +34,7 @@ def test_a_second_registration_of_an_address_names_the_field_and_value() -> None
         AggregateScenario(Conference, "C-1")
         .given(ADA)
         .when(lambda c: c.register(registration("ADA@example.org")))
-        .then_raises(ValidationError, match="^email: is already registered")
+        .then_raises(ValidationError, match="^Validation failed for 'email': email is already")
     )
     assert (error.field, error.value) == ("email", "ADA@example.org")
 

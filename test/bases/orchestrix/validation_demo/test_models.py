@@ -14,31 +14,30 @@ from orchestrix.validation_demo.models import RegisterAttendee, validate_email
 
 
 @pytest.mark.parametrize(
-    ("bad", "text"),
+    ("bad", "message"),
     [
-        ({"name": ""}, "name: must not be empty (got '')"),
-        ({"name": "x" * 41}, "name: must be at most 40 characters long (got '" + "x" * 41 + "')"),
-        ({"email": "ada"}, "email: must be an e-mail address (got 'ada')"),
-        ({"email": "@ada"}, "email: must be an e-mail address (got '@ada')"),
-        ({"email": None}, "email: must be a string (got None)"),
-        ({"age": 15}, "age: must be between 16 and 120 (got 15)"),
-        ({"age": True}, "age: must be a number (got True)"),
-        ({"age": float("nan")}, "age: must be a finite number (got nan)"),
-        (
-            {"ticket": "VIP"},
-            "ticket: must be one of ['standard', 'student', 'speaker'] (got 'VIP')",
-        ),
-        ({"donation": Decimal("-0.01")}, "donation: must not be negative (got Decimal('-0.01'))"),
+        ({"name": ""}, "name cannot be empty"),
+        ({"name": "x" * 41}, "name must be at most 40 characters"),
+        ({"email": "ada"}, "email must be an e-mail address"),
+        ({"email": "@ada"}, "email must be an e-mail address"),
+        ({"email": None}, "email cannot be empty"),
+        ({"email": 42}, "email must be a string"),
+        ({"age": 15}, "age must be between 16 and 120"),
+        ({"age": True}, "age must be a number"),
+        ({"age": float("nan")}, "age must be a finite number"),
+        ({"ticket": "VIP"}, "ticket must be one of ('standard', 'student', 'speaker')"),
+        ({"donation": Decimal("-0.01")}, "donation cannot be negative"),
     ],
 )
-def test_each_bad_field_is_named_with_its_value(bad: dict[str, Any], text: str) -> None:
+def test_each_bad_field_is_named_with_its_value(bad: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         RegisterAttendee(**{**VALID_FORM, **bad})
     error = caught.value
     ((field, value),) = bad.items()
     assert error.field == field
     assert error.value is value
-    assert str(error) == text
+    assert error.message == message
+    assert str(error) == f"Validation failed for {field!r}: {message}"
     assert isinstance(error, ValueError) and isinstance(error, OrchestrixError)
 
 

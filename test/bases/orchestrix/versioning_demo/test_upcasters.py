@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from orchestrix.core.eventsourcing.versioning import UpcasterException
 from orchestrix.testing import assert_events_equal
 from orchestrix.versioning_demo.models import (
     SubscriberAdded,
@@ -57,5 +56,7 @@ def test_current_events_pass_untouched_and_the_chain_is_known() -> None:
     current = SubscriberAdded(first_name="M", last_name="H", email="m@h", language="fr")
     assert registry.upcast_to_latest([current]) == [current]
     assert registry.get_chain_info("SubscriberAdded") == [(1, 2), (2, 3)]
-    with pytest.raises(UpcasterException, match="already has an upcaster from version 1"):
+    with pytest.raises(
+        ValueError, match=r"^Upcaster already registered for SubscriberAdded v1->v2"
+    ):
         registry.register("SubscriberAdded", SplitName())

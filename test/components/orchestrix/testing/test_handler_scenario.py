@@ -97,7 +97,7 @@ def test_then_raises_checks_the_handlers_own_error() -> None:
     error = scenario.then_raises(UnderpaidError, match="owes 2.50")
     assert str(error) == "Tab T-1 owes 2.50, paid 2"
     wrapped = scenario.then_raises(HandlerError)  # what the bus raised, when that is wanted
-    assert wrapped.handler_name == "TabHandler.close"
+    assert wrapped.handler_name == "close"
 
 
 def test_then_fails_when_a_handler_failed() -> None:
@@ -105,14 +105,14 @@ def test_then_fails_when_a_handler_failed() -> None:
     with pytest.raises(ScenarioAssertionError) as caught:
         scenario.then(TEA)
     assert str(caught.value) == (
-        "Expected 1 event, but handling OrderDrink raised HandlerError: 1 handler(s) failed for "
-        "OrderDrink: TabHandler.order: AggregateNotFoundError: Tab 'T-1' not found"
+        "Expected 1 event, but handling OrderDrink raised HandlerError: Handler 'order' failed "
+        "for message type 'OrderDrink': Aggregate T-1 not found"
     )
     with pytest.raises(ScenarioAssertionError) as wrong:
         scenario.then_raises(UnderpaidError)
     assert str(wrong.value) == (
         "Expected UnderpaidError, but handling OrderDrink raised AggregateNotFoundError: "
-        "Tab 'T-1' not found"
+        "Aggregate T-1 not found"
     )
     assert isinstance(wrong.value.__cause__, AggregateNotFoundError)
 
