@@ -10,6 +10,7 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     ConnectionPool,
     PoolConfig,
     PoolMetrics,
+    PoolNotInitializedError,
 )
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
@@ -22,6 +23,7 @@ __all__ = [
     "ConnectionPool",
     "PoolConfig",
     "PoolMetrics",
+    "PoolNotInitializedError",
     "PostgreSQLEventStore",
     "PostgreSQLProjectionStateStore",
     "PostgreSQLSagaStateStore",

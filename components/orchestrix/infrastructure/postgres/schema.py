@@ -87,7 +87,7 @@ async def migrate(connection: asyncpg.Connection, schema: str) -> list[int]:
 async def prepare(pool: ConnectionPool, schema: str) -> None:
     """Open `pool` if needed and migrate `schema` through it: what every store's
     `initialize()` does."""
-    await pool.open()
+    await pool.initialize()
     try:
         async with pool.acquire() as connection:
             await migrate(connection, schema)

@@ -22,7 +22,6 @@ from orchestrix.core.common.exceptions import (
     ConcurrencyError,
     DuplicateEventError,
     EventEncodingError,
-    StoreUnavailableError,
 )
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
@@ -72,12 +71,8 @@ class PostgreSQLEventStore:
         self.upcasters = upcasters
         self.commit_wait = commit_wait
         self.pool = ConnectionPool(
-            PoolConfig(
-                dsn=connection_string,
-                min_size=pool_min_size,
-                max_size=pool_max_size,
-                timeout=pool_timeout,
-            )
+            connection_string,
+            PoolConfig(min_size=pool_min_size, max_size=pool_max_size, timeout=pool_timeout),
         )
 
     async def initialize(self) -> None:
@@ -101,14 +96,12 @@ class PostgreSQLEventStore:
         await self.close()
 
     async def ping(self) -> bool:
-        """Whether the server answers a trivial query now."""
+        """Whether the server answers `SELECT 1` now (False before `initialize()`)."""
         try:
             async with self.pool.acquire() as connection:
-                return bool(await connection.fetchval("SELECT true"))
-        except StoreUnavailableError:
+                return bool(await connection.fetchval("SELECT 1"))
+        except Exception:
             return False
-        except Exception as error:
-            raise_translated(error, "ping")
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None

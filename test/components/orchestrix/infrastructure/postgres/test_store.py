@@ -252,10 +252,10 @@ def test_schema_name_must_be_a_plain_identifier(schema: object) -> None:
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        ({"connection_string": "mysql://localhost/db"}, "dsn"),
+        ({"connection_string": "mysql://localhost/db"}, "connection_string"),
         ({"pool_min_size": 5, "pool_max_size": 2}, "max_size"),
         ({"pool_min_size": -1}, "min_size"),
-        ({"pool_max_size": 0, "pool_min_size": 0}, "max_size"),
+        ({"pool_max_size": 0, "pool_min_size": 0}, "min_size"),
         ({"pool_timeout": 0}, "timeout"),
         ({"pool_timeout": float("nan")}, "timeout"),
         ({"commit_wait": -1}, "commit_wait"),
@@ -281,7 +281,7 @@ async def test_async_with_initializes_and_closes(
     async with PostgreSQLEventStore(postgres_dsn, 1, 2, schema=new_schema()) as store:
         assert await store.ping()
         await store.save("s", [note()])
-    assert store.pool.metrics().size == 0
+    assert store.pool.get_metrics().current_size == 0
 
 
 def test_migrations_ship_in_the_package() -> None:
