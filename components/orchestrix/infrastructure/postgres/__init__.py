@@ -6,6 +6,7 @@ inside this package.
 """
 
 from orchestrix.core.common.exceptions import StoreUnavailableError
+from orchestrix.infrastructure.postgres._horizon import LogHoldback
 from orchestrix.infrastructure.postgres.connection_pool import (
     ConnectionPool,
     PoolConfig,
@@ -16,11 +17,12 @@ from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
 from orchestrix.infrastructure.postgres.saga_state_store import PostgreSQLSagaStateStore
-from orchestrix.infrastructure.postgres.schema import migrate
+from orchestrix.infrastructure.postgres.schema import migrate, migrate_database
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 
 __all__ = [
     "ConnectionPool",
+    "LogHoldback",
     "PoolConfig",
     "PoolMetrics",
     "PoolNotInitializedError",
@@ -29,4 +31,5 @@ __all__ = [
     "PostgreSQLSagaStateStore",
     "StoreUnavailableError",
     "migrate",
+    "migrate_database",
 ]
