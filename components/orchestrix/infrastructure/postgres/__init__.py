@@ -2,8 +2,15 @@
 
 The event store (`store`), the projection and saga state stores, the measured connection pool
 (`connection_pool`) and the schema migrations they share (`schema`). asyncpg is imported only
-inside this package.
+inside this package; without it, importing the package says how to install it.
 """
+
+try:
+    import asyncpg  # noqa: F401
+except ImportError as missing:  # pragma: no cover - only where asyncpg is not installed
+    raise ImportError(
+        "PostgreSQL support requires asyncpg. Install with: pip install 'orchestrix[postgres]'"
+    ) from missing
 
 from orchestrix.core.common.exceptions import StoreUnavailableError
 from orchestrix.infrastructure.postgres._horizon import LogHoldback
@@ -13,6 +20,7 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolMetrics,
     PoolNotInitializedError,
 )
+from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -23,6 +31,7 @@ from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 __all__ = [
     "ConnectionPool",
     "LogHoldback",
+    "OrchestrixJSONEncoder",
     "PoolConfig",
     "PoolMetrics",
     "PoolNotInitializedError",

@@ -14,6 +14,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
 from types import TracebackType
 from typing import Any, Self
@@ -36,10 +37,11 @@ from orchestrix.core.messaging.codec import decode_event, event_to_data
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
-from orchestrix.infrastructure.postgres._event_sql import event_statements
+from orchestrix.infrastructure.postgres._event_sql import EventStatements, event_statements
 from orchestrix.infrastructure.postgres._horizon import LogHoldback, writer_lock_key
 from orchestrix.infrastructure.postgres._overlap import overlap
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool, PoolConfig
+from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
 from orchestrix.infrastructure.postgres.schema import prepare
 
 _EVENT_ID_CONSTRAINT = "events_event_id_key"
@@ -47,50 +49,63 @@ _PAGE = 1000  # rows per query when loading a long stream
 _logger = get_logger(__name__)
 
 
+class _Watch:
+    """What `read_all` last saw of writers holding the log back, and which one it warned of."""
+
+    __slots__ = ("last", "warned")
+
+    def __init__(self) -> None:
+        self.last: LogHoldback | None = None
+        self.warned: tuple[int, int | None] | None = None
+
+
+@dataclass(frozen=True)
 class PostgreSQLEventStore:
     """An async event store on PostgreSQL through a `ConnectionPool`.
 
-    `initialize()` opens the pool and applies the schema migrations (idempotent, safe when
-    several processes start together); `close()` releases the connections. Tables live in
-    `schema` (default `orchestrix`), so several stores can share a database. `commit_wait`
-    bounds how long `read_all` waits for a writer still in flight; a writer holding the log
-    back for `holdback_warning` seconds or more is logged as a warning (see `log_holdback`).
+    The four positional fields and their defaults are the first release's (a frozen
+    dataclass, as it was). `initialize()` opens the pool and applies the schema migrations
+    (idempotent, safe when several processes start together); `close()` releases the
+    connections. Tables live in `schema` (default `orchestrix`), so several stores can share a
+    database. `commit_wait` bounds how long `read_all` waits for a writer still in flight; a
+    writer holding the log back for `holdback_warning` seconds or more is logged as a warning
+    (see `log_holdback`).
     """
 
-    def __init__(
-        self,
-        connection_string: str,
-        pool_min_size: int = 2,
-        pool_max_size: int = 10,
-        pool_timeout: float = 10.0,
-        *,
-        schema: str = "orchestrix",
-        upcasters: UpcasterRegistry | None = None,
-        commit_wait: float = 1.0,
-        holdback_warning: float = 10.0,
-    ) -> None:
-        for name, value in (("commit_wait", commit_wait), ("holdback_warning", holdback_warning)):
+    connection_string: str = field(repr=False)  # may carry a password
+    pool_min_size: int = 10
+    pool_max_size: int = 50
+    pool_timeout: float = 30.0
+    _: KW_ONLY
+    schema: str = "orchestrix"
+    upcasters: UpcasterRegistry | None = field(default=None, compare=False)
+    commit_wait: float = 1.0
+    holdback_warning: float = 10.0
+    pool: ConnectionPool = field(init=False, repr=False, compare=False)
+    _sql: EventStatements = field(init=False, repr=False, compare=False)
+    _watch: _Watch = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("commit_wait", "holdback_warning"):
+            value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValidationError("must be a number of seconds", name, value)
             if not 0 <= value < math.inf:
                 raise ValidationError("must be zero or more seconds", name, value)
-        self._key = writer_lock_key(schema)  # before the schema is checked: any text hashes
-        self._sql = event_statements(schema, 0, self._key)
-        self.schema = schema
-        self.upcasters = upcasters
-        self.commit_wait = commit_wait
-        self.holdback_warning = holdback_warning
-        self.pool = ConnectionPool(
-            connection_string,
-            PoolConfig(min_size=pool_min_size, max_size=pool_max_size, timeout=pool_timeout),
+        config = PoolConfig(
+            min_size=self.pool_min_size, max_size=self.pool_max_size, timeout=self.pool_timeout
         )
-        self._holdback: LogHoldback | None = None  # what the last read found
-        self._warned: tuple[int, int | None] | None = None  # the writer last warned of
+        # Fields set once here (and the statements again by initialize()): the store is frozen.
+        sql = event_statements(self.schema, 0, writer_lock_key(self.schema))
+        object.__setattr__(self, "_sql", sql)
+        object.__setattr__(self, "pool", ConnectionPool(self.connection_string, config))
+        object.__setattr__(self, "_watch", _Watch())
 
     async def initialize(self) -> None:
         """Open the pool and bring the schema up to date (see `schema.migrate`)."""
         offset = await prepare(self.pool, self.schema)
-        self._sql = event_statements(self.schema, offset, self._key)
+        sql = event_statements(self.schema, offset, writer_lock_key(self.schema))
+        object.__setattr__(self, "_sql", sql)
 
     async def close(self) -> None:
         """Close every pooled connection; idempotent."""
@@ -246,12 +261,15 @@ class PostgreSQLEventStore:
             seen.add(event_id)
         return ids[0]  # the clashing event was deleted meanwhile; report the batch
 
-    async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
-        """The events after `from_version` as their classes, upcast when configured.
+    async def load(self, aggregate_id: str, from_version: int | None = 0) -> list[Event]:
+        """The events after `from_version` (None, the first release's default: all) as their
+        classes, upcast when configured.
 
         A long stream is read in pages, each decoded while the server renders the next.
         """
         validate_stream_id(aggregate_id)
+        if from_version is None:
+            from_version = 0
         _check_version(from_version, "from_version")
         if from_version < 0:
             raise ValidationError("must not be negative", "from_version", from_version)
@@ -269,6 +287,9 @@ class PostgreSQLEventStore:
         if self.upcasters is None:
             return events
         return await self.upcasters.upcast_to_latest_async(events)
+
+    save_async = save  # SPEC §4: every async store answers both namings
+    load_async = load
 
     async def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -338,11 +359,12 @@ class PostgreSQLEventStore:
             raise_translated(error, "reading the event log")
         more, xid, pid, state, seconds = row
         holdback = None if not more or xid is None else LogHoldback(xid, pid, state, seconds)
-        self._holdback = holdback
+        watch = self._watch
+        watch.last = holdback
         if holdback is None or holdback.seconds < self.holdback_warning:
             return bool(more)
-        if self._warned != (holdback.transaction_id, holdback.pid):
-            self._warned = (holdback.transaction_id, holdback.pid)
+        if watch.warned != (holdback.transaction_id, holdback.pid):
+            watch.warned = (holdback.transaction_id, holdback.pid)
             _logger.warning(
                 "Readers of the event log in schema %r are held back by transaction %s "
                 "(pid %s, state %s), writing events for %.1f s; events committed after "
@@ -359,13 +381,13 @@ class PostgreSQLEventStore:
         """The writer transaction holding the log back now, if committed events wait behind
         it: a figure for a lag metric (`seconds` it has run) and who to look at (`pid`)."""
         await self._held_back((START.tx_id, START.position))
-        return self._holdback
+        return self._watch.last
 
     @property
     def last_holdback(self) -> LogHoldback | None:
         """What the last `read_all` (or `log_holdback`) that reached the end of the log found
         holding it back, None if nothing was; read without a query."""
-        return self._holdback
+        return self._watch.last
 
     async def save_snapshot_async(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
@@ -397,6 +419,9 @@ class PostgreSQLEventStore:
         return Snapshot(
             aggregate_id, aggregate_type, version, load_json(state), taken_at, schema_version
         )
+
+    save_snapshot = save_snapshot_async
+    load_snapshot = load_snapshot_async
 
 
 def _values(
@@ -454,4 +479,4 @@ def _records(rows: list[Any]) -> list[RecordedEvent]:
     ]
 
 
-__all__ = ["LogHoldback", "PostgreSQLEventStore"]
+__all__ = ["LogHoldback", "OrchestrixJSONEncoder", "PostgreSQLEventStore"]
