@@ -9,8 +9,9 @@ lock (`writer_lock_key`, one per schema) from before its transaction id is assig
 ends. The horizon is then the oldest transaction of the reader's snapshot that is either
 holding that lock or already finished (it may have held it), capped by the snapshot's xmax:
 
-- a writer that took the lock before the reader looked at `pg_locks` is seen, or has finished
-  (then its id stays below the horizon only if the reader's snapshot shows its events);
+- a writer that took the lock before the reader looked at `pg_locks` is seen holding it or
+  has finished; either way the horizon stops at its id unless the reader's snapshot already
+  shows its events;
 - a writer that takes the lock later gets a transaction id at least the server's next id,
   above the xmax of any earlier snapshot, so above every horizon already handed out;
 - a transaction that already had an id when it appends (it wrote something else first) is the
@@ -22,7 +23,7 @@ Running transactions and advisory locks are read in one scan of `pg_locks`, whic
 takes under all lock-partition locks: a consistent picture of who is in flight and who
 writes. Transactions in other databases never hold this database's lock, so they never hold
 readers back. Stored transaction ids are the server's ids plus the log clock's offset (zero
-until a database is moved to a server whose counter is behind, see `log_clock`).
+until a database is moved to a server whose counter is behind, see `_log_clock`).
 """
 
 from __future__ import annotations

@@ -199,10 +199,10 @@ class ConnectionPool:
 
     async def close(self) -> None:
         """Close idle connections now and borrowed ones when they come back; idempotent."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._move_to(loop)  # connections of a closed loop are dropped
         self._open = False
-        if self._loop is not asyncio.get_running_loop():
-            self._abandon_all()
-            return
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -370,7 +370,11 @@ class ConnectionPool:
                 elif connection.is_in_transaction():
                     await connection.execute("ROLLBACK")
             except Exception:
-                pass
+                pass  # closed below
+            except BaseException:  # cancelled while cleaning up: drop it and let that through
+                self._forget()
+                connection.terminate()
+                raise
             else:
                 if _queries(connection) < self.config.max_queries:
                     self._pass_on(connection)

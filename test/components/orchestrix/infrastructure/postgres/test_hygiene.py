@@ -218,6 +218,8 @@ def test_a_loop_still_running_elsewhere_is_a_clear_error(postgres_dsn: str) -> N
         asyncio.run_coroutine_threadsafe(pool.initialize(), other).result(10)
         with pytest.raises(StoreUsageError, match="another event loop"):
             asyncio.run(pool.execute_scalar("SELECT 1"))
+        with pytest.raises(StoreUsageError, match="another event loop"):
+            asyncio.run(pool.close())  # nor can it close connections it cannot reach
         done = asyncio.run_coroutine_threadsafe(pool.execute_scalar("SELECT 2"), other)
         assert done.result(10) == 2  # the owner is unaffected
         asyncio.run_coroutine_threadsafe(pool.close(), other).result(10)
