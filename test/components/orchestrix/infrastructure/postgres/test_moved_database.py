@@ -32,7 +32,7 @@ from test.conftest import running_in_ci
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-SERVER_BIN = Path("/usr/lib/postgresql/15/bin")
+PACKAGED_SERVERS = Path("/usr/lib/postgresql")  # Debian's layout: <version>/bin/initdb
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,14 +47,20 @@ def unavailable(reason: str) -> None:
 
 
 def server_tool(name: str) -> str:
-    path = SERVER_BIN / name
-    if path.exists():
-        return str(path)
+    """`name` from PATH, else from the newest server package installed."""
     found = shutil.which(name)
-    if found is None:
-        unavailable(f"{name} (from the PostgreSQL server package) is not installed")
-    assert found is not None
-    return found
+    if found is not None:
+        return found
+    versions = sorted(PACKAGED_SERVERS.glob("*/bin"), key=_version, reverse=True)
+    for bin_dir in versions:
+        if (bin_dir / name).exists():
+            return str(bin_dir / name)
+    unavailable(f"{name} (from the PostgreSQL server package) is not installed")
+    raise AssertionError("not reached")
+
+
+def _version(bin_dir: Path) -> list[int]:
+    return [int(part) for part in bin_dir.parent.name.split(".") if part.isdigit()]
 
 
 def free_port() -> int:
