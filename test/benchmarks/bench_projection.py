@@ -289,7 +289,7 @@ async def lag_ours(dsn: str, sizes: Sizes) -> list[float]:
         checkpoints = PostgreSQLCheckpointStore(store.pool, schema)
         engine, lags = ProjectionEngine("lag", checkpoints), []
         engine.on(Probe)(lambda event: lags.append(time.time() - event.sent_at))
-        wake_up = PostgreSQLWakeUp(store.pool.config, schema)
+        wake_up = PostgreSQLWakeUp(store.pool, schema)
         runner = ProjectionRunner(engine, store, checkpoints=checkpoints, wake_up=wake_up)
         await runner.start()
         await asyncio.wait_for(runner.wait_caught_up(), 30)

@@ -401,14 +401,14 @@ class ProjectionRunner:
         self, recorded: RecordedEvent, error: Exception, state: ProjectionState
     ) -> ProjectionState:
         """Retry the event as the policy says, then dead-letter it or stop."""
-        retry, attempt = self.error_policy.retry, 0
+        retry, attempt = self.error_policy.retry, 1  # the attempt that just failed
         while True:
             _log.warning(
                 "projection handler failed",
                 projection=self.projection_id,
                 event_id=recorded.event.id,
                 event_type=recorded.event.type,
-                attempt=attempt + 1,
+                attempt=attempt,
                 error=repr(error),
             )
             if not retry.should_retry(attempt):
@@ -422,7 +422,7 @@ class ProjectionRunner:
                 return state
             error = failure
         if self.error_policy.on_failure is OnFailure.SKIP:
-            return await self._dead_letter(recorded, error, attempt + 1, state)
+            return await self._dead_letter(recorded, error, attempt, state)
         failed = state.failed()
         async with self.checkpoints.transaction() as transaction:
             await transaction.save_state(failed, state.checkpoint)

@@ -1,4 +1,5 @@
-"""In-process implementations: message buses, event stores and checkpoint stores in memory."""
+"""In-process implementations: message buses, event stores, process, deadline and
+checkpoint stores held in memory."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
@@ -7,6 +8,8 @@ from orchestrix.infrastructure.memory.checkpoint_store import (
     InMemoryCheckpointStore,
     InMemoryProjectionLock,
 )
+from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
+from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
@@ -14,8 +17,10 @@ __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
     "InMemoryCheckpointStore",
+    "InMemoryDeadlineStore",
     "InMemoryEventStore",
     "InMemoryMessageBus",
+    "InMemoryProcessStateStore",
     "InMemoryProjectionLock",
     "load_async",
     "publish_async",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrix.core.eventsourcing.projection_dead_letters import DEAD_LETTER_COLUMNS
+from orchestrix.infrastructure.postgres._horizon import horizon_ctes
 
 _DEAD_LETTER_COLUMNS = ", ".join(DEAD_LETTER_COLUMNS)
 
@@ -24,8 +25,19 @@ class ProjectionStatements:
     discard_dead_letters: str
     set_live: str
     live: str
-    head: str
+    log_offset: str
     backlog: str
+
+
+def head_statement(schema: str, key: int, offset: int) -> str:
+    """The checkpoint of the last event readers of the log can see: the newest below the
+    horizon `read_all` stops at (`_horizon`), for the writers' lock `key` and clock `offset`."""
+    return f"""
+        WITH {horizon_ctes(key, offset)}
+        SELECT tx_id::text::bigint AS tx, position FROM {schema}.events
+        WHERE tx_id < (SELECT stored FROM horizon)
+        ORDER BY tx_id DESC, position DESC LIMIT 1
+    """
 
 
 def projection_statements(schema: str) -> ProjectionStatements:
@@ -73,12 +85,7 @@ def projection_statements(schema: str) -> ProjectionStatements:
                 promoted_at = now()
         """,
         live=f"SELECT projection_id FROM {schema}.projection_live_versions WHERE name = $1",
-        # The last event readers of the log can see (the reader's horizon, SPEC §4).
-        head=f"""
-            SELECT tx_id::text::bigint AS tx, position FROM {schema}.events
-            WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id DESC, position DESC LIMIT 1
-        """,
+        log_offset=f"SELECT tx_offset FROM {schema}.log_clock",
         backlog=f"""
             SELECT count(*), min(recorded_at) FROM {schema}.events
             WHERE (tx_id, position) > ($1::bigint::text::xid8, $2::bigint)
@@ -89,5 +96,6 @@ def projection_statements(schema: str) -> ProjectionStatements:
 __all__ = [
     "NOTIFY_CHANNEL",
     "ProjectionStatements",
+    "head_statement",
     "projection_statements",
 ]

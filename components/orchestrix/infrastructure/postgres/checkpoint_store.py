@@ -60,7 +60,7 @@ class PostgreSQLCheckpointStore(PostgreSQLProjectionStateStore):
         return found
 
     def lock(self, projection_id: str) -> PostgreSQLProjectionLock:
-        return PostgreSQLProjectionLock(self.pool.config, self.schema, projection_id)
+        return PostgreSQLProjectionLock(self.pool, self.schema, projection_id)
 
 
 class _PostgreSQLTransaction:

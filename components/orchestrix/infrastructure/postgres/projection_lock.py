@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncpg
 
 from orchestrix.infrastructure.postgres._errors import raise_translated
-from orchestrix.infrastructure.postgres.connection_pool import PoolConfig
+from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
 
 _TRY_LOCK = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))"
 
@@ -21,8 +21,8 @@ class PostgreSQLProjectionLock:
 
     renew_interval = 1.0
 
-    def __init__(self, config: PoolConfig, schema: str, projection_id: str) -> None:
-        self.config = config
+    def __init__(self, pool: ConnectionPool, schema: str, projection_id: str) -> None:
+        self.pool = pool  # where to connect, and how; its connections are not used
         self.key = f"orchestrix.projection:{schema}:{projection_id}"
         self._connection: asyncpg.Connection | None = None
         self._held = False
@@ -33,9 +33,9 @@ class PostgreSQLProjectionLock:
         try:
             if self._connection is None or self._connection.is_closed():
                 self._connection = await asyncpg.connect(
-                    self.config.dsn,
-                    timeout=self.config.connect_timeout,
-                    server_settings=self.config.server_settings or None,
+                    self.pool.connection_string,
+                    timeout=self.pool.config.timeout,
+                    server_settings=self.pool.config.server_settings or None,
                 )
             self._held = bool(await self._connection.fetchval(_TRY_LOCK, self.key))
         except Exception as error:

@@ -17,7 +17,7 @@ import asyncpg
 
 from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.infrastructure.postgres._projection_sql import NOTIFY_CHANNEL
-from orchestrix.infrastructure.postgres.connection_pool import PoolConfig
+from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
 
 _log = StructuredLogger(get_logger(__name__))
 
@@ -25,8 +25,8 @@ _log = StructuredLogger(get_logger(__name__))
 class PostgreSQLWakeUp:
     """A `WakeUp` that listens for appends to one schema's event log."""
 
-    def __init__(self, config: PoolConfig, schema: str, fallback_poll: float = 1.0) -> None:
-        self.config = config
+    def __init__(self, pool: ConnectionPool, schema: str, fallback_poll: float = 1.0) -> None:
+        self.pool = pool  # where to connect, and how; its connections are not used
         self.schema = schema
         self.fallback_poll = fallback_poll
         self._signal = asyncio.Event()
@@ -37,9 +37,9 @@ class PostgreSQLWakeUp:
             return
         try:
             connection = await asyncpg.connect(
-                self.config.dsn,
-                timeout=self.config.connect_timeout,
-                server_settings=self.config.server_settings or None,
+                self.pool.connection_string,
+                timeout=self.pool.config.timeout,
+                server_settings=self.pool.config.server_settings or None,
             )
             await connection.add_listener(NOTIFY_CHANNEL, self._notified)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:

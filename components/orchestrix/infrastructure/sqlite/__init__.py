@@ -1,21 +1,28 @@
 """The SQLite event store (stdlib `sqlite3`, WAL): the embedded, durable default.
 
 `SQLiteEventStore` for sync code, `SQLiteAsyncEventStore` for async code; both read and write
-the same file format, so a file written by one opens in the other. `SQLiteCheckpointStore`
-keeps projection checkpoints beside a read model in a SQLite file (exactly once), with a
-lease lock per projection; `SQLiteLogHead` measures how far a projection lags.
+the same file format, so a file written by one opens in the other. The saga, process and
+deadline stores keep their tables in the same file or another. `SQLiteCheckpointStore` keeps
+projection checkpoints beside a read model in a SQLite file (exactly once), with a file lock per
+projection; `SQLiteLogHead` measures how far a projection lags.
 """
 
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
 from orchestrix.infrastructure.sqlite.checkpoint_store import SQLiteCheckpointStore
+from orchestrix.infrastructure.sqlite.deadline_store import SQLiteDeadlineStore
 from orchestrix.infrastructure.sqlite.log_head import SQLiteLogHead
+from orchestrix.infrastructure.sqlite.process_store import SQLiteProcessStateStore
 from orchestrix.infrastructure.sqlite.projection_lock import SQLiteProjectionLock
+from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
 __all__ = [
     "SQLiteAsyncEventStore",
     "SQLiteCheckpointStore",
+    "SQLiteDeadlineStore",
     "SQLiteEventStore",
     "SQLiteLogHead",
+    "SQLiteProcessStateStore",
     "SQLiteProjectionLock",
+    "SQLiteSagaStateStore",
 ]

@@ -74,12 +74,14 @@ def connect(
     path: str | os.PathLike[str],
     synchronous: Synchronous,
     schema: Callable[[sqlite3.Connection], None] = migrate,
-    what: str = "SQLite event store",
+    role: str = "event store",
 ) -> sqlite3.Connection:
-    """A connection in autocommit mode with the store's pragmas and an up-to-date schema
-    (`schema` migrates the tables of `what` inside the opening write transaction)."""
+    """A connection in autocommit mode with the store's pragmas and an up-to-date schema.
+
+    `schema` migrates the tables of the store opening it (the event store's by default).
+    """
     check_synchronous(synchronous)
-    with DriverErrors(f"Cannot open the {what} at {os.fspath(path)!r}"):
+    with DriverErrors(f"Cannot open the SQLite {role} at {os.fspath(path)!r}"):
         connection = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )

@@ -76,7 +76,7 @@ async def open_postgres(target: str, exclusive: bool) -> dict[str, Any]:
     return {
         "log": store,
         "checkpoints": checkpoints,
-        "wake_up": PostgreSQLWakeUp(store.pool.config, schema),
+        "wake_up": PostgreSQLWakeUp(store.pool, schema),
         "lock": checkpoints.lock(PROJECTION) if exclusive else None,
         "standby_interval": STANDBY_INTERVAL,
     }
