@@ -11,7 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Message
+from orchestrix.core.messaging.topics import TopicNaming, topic_matches, validate_topic
 
 
 class Subscriptions[H: Callable[..., object]]:
@@ -22,16 +24,23 @@ class Subscriptions[H: Callable[..., object]]:
     table can never be stored after a subscription emptied the cache.
     """
 
-    __slots__ = ("_lock", "_subscriptions", "routes")
+    __slots__ = ("_lock", "_subscriptions", "naming", "routes")
 
-    def __init__(self) -> None:
+    def __init__(self, naming: TopicNaming | None = None) -> None:
         self._lock = threading.Lock()
-        self._subscriptions: list[tuple[type[Message], H]] = []
+        self._subscriptions: list[tuple[type[Message] | str, H]] = []
         self.routes: dict[type[Message], tuple[H, ...]] = {}
+        self.naming = naming or TopicNaming()
 
-    def add(self, message_type: type[Message], handler: H) -> None:
-        """Subscribe `handler` to `message_type` and its subclasses."""
-        if not (isinstance(message_type, type) and issubclass(message_type, Message)):
+    def add(self, message_type: type[Message] | str, handler: H) -> None:
+        """Subscribe `handler` to `message_type` and its subclasses, or to a topic pattern."""
+        if isinstance(message_type, str):
+            try:
+                validate_topic(message_type, pattern=True)
+            except ValidationError as error:
+                message = f"message_type must be a Message subclass or a topic pattern: {error}"
+                raise TypeError(message) from error
+        elif not (isinstance(message_type, type) and issubclass(message_type, Message)):
             raise TypeError(f"message_type must be a Message subclass, got {message_type!r}")
         if not callable(handler):
             raise TypeError(f"handler must be callable, got {handler!r}")
@@ -47,10 +56,15 @@ class Subscriptions[H: Callable[..., object]]:
             handlers = tuple(
                 handler
                 for subscribed, handler in self._subscriptions
-                if issubclass(message_type, subscribed)
+                if self._covers(subscribed, message_type)
             )
             self.routes[message_type] = handlers
         return handlers
+
+    def _covers(self, subscribed: type[Message] | str, message_type: type[Message]) -> bool:
+        if isinstance(subscribed, str):
+            return topic_matches(subscribed, self.naming.topic(message_type))
+        return issubclass(message_type, subscribed)
 
 
 __all__ = ["Subscriptions"]

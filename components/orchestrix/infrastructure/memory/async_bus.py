@@ -18,6 +18,7 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import AsyncMessageHandler
+from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.memory._debug import level_cache
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
@@ -55,14 +56,18 @@ class InMemoryAsyncMessageBus:
         self,
         retry_policy: RetryPolicy | None = None,
         dead_letter_queue: DeadLetterQueue | None = None,
+        topic_naming: TopicNaming | None = None,
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._subscriptions: Subscriptions[AsyncMessageHandler[Any]] = Subscriptions()
+        self._subscriptions: Subscriptions[AsyncMessageHandler[Any]] = Subscriptions(topic_naming)
         self._routes = self._subscriptions.routes
 
-    def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
-        """Deliver every later message of `message_type` or a subclass to `handler`."""
+    def subscribe[T: Message](
+        self, message_type: type[T] | str, handler: AsyncMessageHandler[T]
+    ) -> None:
+        """Deliver every later message of `message_type` or a subclass to `handler`, or of a
+        topic matching `message_type` when it is a pattern such as `"orders.events.#"`."""
         self._subscriptions.add(message_type, handler)
 
     async def publish(self, message: Message) -> None:

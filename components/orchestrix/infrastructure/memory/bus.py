@@ -15,6 +15,7 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import MessageHandler
+from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.memory._debug import level_cache
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
@@ -43,14 +44,18 @@ class InMemoryMessageBus:
         self,
         retry_policy: RetryPolicy | None = None,
         dead_letter_queue: DeadLetterQueue | None = None,
+        topic_naming: TopicNaming | None = None,
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._subscriptions: Subscriptions[MessageHandler[Any]] = Subscriptions()
+        self._subscriptions: Subscriptions[MessageHandler[Any]] = Subscriptions(topic_naming)
         self._routes = self._subscriptions.routes
 
-    def subscribe[T: Message](self, message_type: type[T], handler: MessageHandler[T]) -> None:
-        """Call `handler` with every later message of `message_type` or a subclass."""
+    def subscribe[T: Message](
+        self, message_type: type[T] | str, handler: MessageHandler[T]
+    ) -> None:
+        """Call `handler` with every later message of `message_type` or a subclass, or whose
+        topic matches `message_type` when it is a pattern such as `"orders.events.#"`."""
         self._subscriptions.add(message_type, handler)
 
     def publish(self, message: Message) -> None:
