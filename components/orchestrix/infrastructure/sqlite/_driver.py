@@ -70,16 +70,27 @@ def check_synchronous(synchronous: object) -> None:
         raise ValidationError("must be 'FULL' or 'NORMAL'", "synchronous", synchronous)
 
 
-def connect(path: str | os.PathLike[str], synchronous: Synchronous) -> sqlite3.Connection:
-    """A connection in autocommit mode with the store's pragmas and an up-to-date schema."""
+def open_file(path: str | os.PathLike[str], synchronous: Synchronous) -> sqlite3.Connection:
+    """A connection in autocommit mode with the store's pragmas (WAL, `synchronous`)."""
     check_synchronous(synchronous)
-    with DriverErrors(f"Cannot open the SQLite event store at {os.fspath(path)!r}"):
+    with DriverErrors(f"Cannot open the SQLite database at {os.fspath(path)!r}"):
         connection = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
         try:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {synchronous}")  # checked above
+        except BaseException:
+            connection.close()
+            raise
+    return connection
+
+
+def connect(path: str | os.PathLike[str], synchronous: Synchronous) -> sqlite3.Connection:
+    """A connection in autocommit mode with the store's pragmas and an up-to-date schema."""
+    connection = open_file(path, synchronous)
+    with DriverErrors(f"Cannot open the SQLite event store at {os.fspath(path)!r}"):
+        try:
             with immediate_transaction(connection):
                 migrate(connection)
         except BaseException:
@@ -95,4 +106,5 @@ __all__ = [
     "check_synchronous",
     "connect",
     "immediate_transaction",
+    "open_file",
 ]
