@@ -14,11 +14,11 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from orchestrix.infrastructure.rabbitmq import _headers as h
 from orchestrix.infrastructure.rabbitmq.bus import RabbitMQMessageBus
+from orchestrix.infrastructure.rabbitmq.delivery import copy_of
 from orchestrix.infrastructure.rabbitmq.envelope import header_text
 
 
@@ -110,17 +110,7 @@ class DeadLetters:
                 seen.append(letter)
                 action = decide(letter)
                 if action == "republish":
-                    copy = aio_pika.Message(
-                        letter.body,
-                        headers=h.without_delivery_state(letter.headers),
-                        content_type=incoming.content_type,
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=incoming.message_id,
-                        correlation_id=incoming.correlation_id,
-                        timestamp=incoming.timestamp,
-                        type=incoming.type,
-                        app_id=incoming.app_id,
-                    )
+                    copy = copy_of(incoming, h.without_delivery_state(letter.headers))
                     await self.bus.publisher.send("", str(letter.queue), copy)
                     await incoming.ack()
                 elif action == "discard":

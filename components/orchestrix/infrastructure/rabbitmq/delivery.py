@@ -83,7 +83,7 @@ class Deliveries:
                 error,
             )
             headers = {**self._origin(incoming), h.RETRY_COUNT: retries + 1}
-            copy = _copy(incoming, headers, expiration=delay)
+            copy = copy_of(incoming, headers, expiration=delay)
             await self._publish_then_ack(incoming, "", self.topology.retry_queue(route.queue), copy)
             return
         reason = DeadLetterReason.RETRIES_EXHAUSTED if retries else DeadLetterReason.HANDLER_FAILED
@@ -110,7 +110,7 @@ class Deliveries:
             h.ATTEMPTS: retries + 1,
             h.DEAD_LETTERED_AT: datetime.now(UTC).isoformat(),
         }
-        copy = _copy(incoming, headers)
+        copy = copy_of(incoming, headers)
         routing_key = str(origin[h.ORIGINAL_ROUTING_KEY] or route.queue)
         await self._publish_then_ack(incoming, self.topology.deadletter, routing_key, copy)
 
@@ -142,9 +142,10 @@ class Deliveries:
         await _settle(incoming.ack)
 
 
-def _copy(
+def copy_of(
     incoming: AbstractIncomingMessage, headers: dict[str, Any], expiration: float | None = None
 ) -> aio_pika.Message:
+    """A persistent copy of a delivery with other headers (and an expiry, in seconds)."""
     return aio_pika.Message(
         incoming.body,
         headers=headers,
@@ -166,4 +167,4 @@ async def _settle(settle: Callable[[], Awaitable[None]]) -> None:
         _logger.warning("Could not settle a delivery (it will be redelivered): %r", error)
 
 
-__all__ = ["MALFORMED_MESSAGE", "UNKNOWN_MESSAGE_TYPE", "Deliveries"]
+__all__ = ["MALFORMED_MESSAGE", "UNKNOWN_MESSAGE_TYPE", "Deliveries", "copy_of"]

@@ -100,6 +100,9 @@ class SQLiteInbox(SQLiteFeature):
 
 
 def _begin_and_record(connection: sqlite3.Connection, consumer: str, message_id: str) -> bool:
+    # A receipt whose task was cancelled while its BEGIN ran in the worker thread leaves that
+    # transaction open, with nothing written yet: end it before starting this one.
+    _rollback(connection)
     with _RECEIVING:
         connection.execute("BEGIN IMMEDIATE")
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -108,3 +109,23 @@ async def test_the_inbox_can_share_the_event_store_file(tmp_path: Path) -> None:
         async with inbox.receive("c", "m") as receipt:
             assert not receipt.duplicate
         assert [event.item for event in await store.load("A")] == ["1"]  # type: ignore[attr-defined]
+
+
+async def test_a_receipt_cancelled_while_it_begins_leaves_the_inbox_usable(
+    tmp_path: Path,
+) -> None:
+    async with SQLiteInbox(tmp_path / "read-model.db") as inbox:
+        for _ in range(20):
+            receiving = asyncio.create_task(_receive_once(inbox, "m-cancelled"))
+            await asyncio.sleep(0)
+            receiving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await receiving
+        async with inbox.receive("c", "m-after") as receipt:
+            assert not receipt.duplicate
+        assert await inbox.handled("c", "m-after")
+
+
+async def _receive_once(inbox: SQLiteInbox, message_id: str) -> None:
+    async with inbox.receive("c", message_id):
+        await asyncio.sleep(0)
