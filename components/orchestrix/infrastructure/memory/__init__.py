@@ -1,8 +1,10 @@
-"""In-process implementations: message buses and event stores held in memory."""
+"""In-process implementations: message buses, event stores, outbox and inbox held in memory."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
+from orchestrix.infrastructure.memory.inbox import InMemoryInbox
+from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
@@ -10,7 +12,9 @@ __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
     "InMemoryEventStore",
+    "InMemoryInbox",
     "InMemoryMessageBus",
+    "InMemoryOutbox",
     "load_async",
     "publish_async",
     "save_async",

@@ -1,7 +1,8 @@
 """PostgreSQL implementations of the Orchestrix stores, on asyncpg.
 
 The event store (`store`), the projection and saga state stores, the measured connection pool
-(`connection_pool`) and the schema migrations they share (`schema`). asyncpg is imported only
+(`connection_pool`), the transactional outbox and the inbox, and the schema migrations they
+share (`schema`). asyncpg is imported only
 inside this package.
 """
 
@@ -11,6 +12,8 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolConfig,
     PoolMetrics,
 )
+from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
+from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -23,6 +26,8 @@ __all__ = [
     "PoolConfig",
     "PoolMetrics",
     "PostgreSQLEventStore",
+    "PostgreSQLInbox",
+    "PostgreSQLOutbox",
     "PostgreSQLProjectionStateStore",
     "PostgreSQLSagaStateStore",
     "StoreUnavailableError",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -116,3 +118,16 @@ def test_wildcards_are_not_topics() -> None:
 def test_bad_app_prefix() -> None:
     with pytest.raises(ValidationError):
         TopicNaming(app_prefix="...")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "orchestrix.core.eventsourcing",
+        "orchestrix.core.messaging",
+        "orchestrix.core.messaging.topics",
+    ],
+)
+def test_each_package_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    # topics reuses the aggregate's snake_case: no import cycle may come of it
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)
