@@ -261,3 +261,25 @@ async def test_discard_removes_dead_letters(open_bus: BusOpener) -> None:
     assert await dead_letters.discard(["other"]) == 0
     assert await dead_letters.discard() == 1
     assert await dead_letters.peek() == []
+
+
+async def test_stop_lets_the_handler_in_flight_finish_and_ack(open_bus: BusOpener) -> None:
+    bus = await open_bus(topic_naming=NAMING)
+    started, finished = asyncio.Event(), []
+
+    async def slow(message: Message) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(message.id)
+
+    bus.subscribe(MoneyDeposited, slow, name="slow")
+    await bus.start()
+    event = MoneyDeposited(account_id="A", amount=Decimal(1))
+    await bus.publish(event)
+    await asyncio.wait_for(started.wait(), 30)
+    await bus.stop()
+    assert finished == [event.id]
+    channel = await bus.publisher.connection.channel()
+    queue = await channel.declare_queue(bus.topology.handler_queue("slow"), passive=True)
+    assert queue.declaration_result.message_count == 0  # acked, not redelivered later
+    await channel.close()
