@@ -154,3 +154,31 @@ class OutboxContract:
         assert await backend.outbox.pending_count() == 1
         async with backend.outbox.claim(10) as batch:
             assert where(batch.entries) == [("A", 2)]
+
+
+class LeasedOutboxContract(OutboxContract):
+    """Durable outboxes lease their claims, so a relay that died leaves no entry stuck.
+
+    Subclasses also provide `short_lease`, a fixture returning an async callable that opens
+    a second outbox over the same store whose claims last `seconds`.
+    """
+
+    @pytest.fixture
+    def short_lease(self) -> Any:
+        raise NotImplementedError("subclasses provide a short_lease fixture")
+
+    async def test_an_expired_claim_is_taken_over(
+        self, backend: OutboxUnderTest, short_lease: Callable[[float], Awaitable[Outbox]]
+    ) -> None:
+        stalled_relay = await short_lease(0.2)
+        await backend.save("A", added("1"), None)
+        async with stalled_relay.claim(10) as stalled:
+            assert where(stalled.entries) == [("A", 1)]
+            async with backend.outbox.claim(10) as batch:
+                assert where(batch.entries) == []
+            await asyncio.sleep(0.5)
+            async with backend.outbox.claim(10) as batch:
+                assert where(batch.entries) == [("A", 1)]
+                await batch.mark_sent(batch.entries)
+            await stalled.mark_sent(stalled.entries)  # too late: it is someone else's now
+        assert await backend.outbox.pending_count() == 0

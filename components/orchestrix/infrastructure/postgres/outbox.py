@@ -2,18 +2,20 @@
 
 The trigger (created by `initialize()`, see migration 0003) inserts the outbox rows in the
 saving transaction, so an event is in the outbox if and only if it was saved, and the event
-store's statements are unchanged. A relay's `claim` holds a transaction on one connection:
-it locks pending rows with `FOR UPDATE SKIP LOCKED` (other relays skip them rather than wait),
-keeps per stream only the gapless run from the oldest pending version, and commits the
-`sent_at` stamps when the block ends, also when it ends with an error (they record what the
-broker confirmed). A relay that dies loses its transaction and its locks; its rows are
-claimed again.
+store's statements are unchanged. A relay's `claim` is one short transaction: it locks
+pending, unleased rows with `FOR UPDATE SKIP LOCKED` (other relays skip them rather than
+wait), keeps per stream only the gapless run from the oldest pending version, and leases
+those rows to itself for `lease` seconds. It then publishes with no transaction open: a
+transaction held while the broker answers would hold back every reader of the event log
+(their cursor stops at the oldest running transaction). Marks are committed at once; a relay
+that dies leaves its lease to expire, and the rows are claimed again.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,28 +35,34 @@ TRIGGER = "events_to_outbox"
 
 @dataclass(eq=False)
 class _Batch:
-    connection: asyncpg.Connection
-    mark: str
+    outbox: PostgreSQLOutbox
+    token: str
     entries: Sequence[OutboxEntry]
 
     async def mark_sent(self, entries: Sequence[OutboxEntry]) -> None:
-        try:
-            await self.connection.execute(self.mark, [entry.position for entry in entries])
-        except Exception as error:
-            raise_translated(error, "marking outbox entries sent")
+        positions = [entry.position for entry in entries]
+        await self.outbox._execute(
+            self.outbox._mark, "marking outbox entries sent", self.token, positions
+        )
 
 
 class PostgreSQLOutbox:
     """An `Outbox` beside the event store's tables (`PostgreSQLOutbox(store.pool, schema)`).
 
     `initialize()` brings the schema up to date and enables the trigger: events saved from
-    then on go to the outbox. `disable()` drops the trigger. The pool belongs to the caller.
+    then on go to the outbox. `disable()` drops the trigger. A claim is leased for `lease`
+    seconds (how long a dead relay's entries wait); the pool belongs to the caller.
     """
 
-    def __init__(self, pool: ConnectionPool, schema: str = "orchestrix") -> None:
+    def __init__(
+        self, pool: ConnectionPool, schema: str = "orchestrix", *, lease: float = 30.0
+    ) -> None:
         quoted = quote_schema(schema)
+        if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease > 0:
+            raise ValidationError("must be a positive number of seconds", "lease", lease)
         self.pool = pool
         self.schema = schema
+        self.lease = float(lease)
         self._enable = f"""
             CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT ON {quoted}.events
             REFERENCING NEW TABLE AS new_events
@@ -70,10 +78,15 @@ class PostgreSQLOutbox:
         self._candidates = f"""
             SELECT o.position, o.stream_id, o.version, e.payload, e.schema_version
             FROM {quoted}.outbox o JOIN {quoted}.events e ON e.position = o.position
-            WHERE o.sent_at IS NULL
+            WHERE o.sent_at IS NULL AND (o.claimed_until IS NULL OR o.claimed_until < now())
             ORDER BY o.position
             LIMIT $1
             FOR UPDATE OF o SKIP LOCKED
+        """
+        self._lease_rows = f"""
+            UPDATE {quoted}.outbox
+            SET claim_token = $1, claimed_until = now() + make_interval(secs => $2)
+            WHERE position = ANY($3::bigint[])
         """
         self._oldest_pending = f"""
             SELECT stream_id, min(version) FROM {quoted}.outbox
@@ -81,8 +94,12 @@ class PostgreSQLOutbox:
             GROUP BY stream_id
         """
         self._mark = f"""
-            UPDATE {quoted}.outbox SET sent_at = now()
-            WHERE position = ANY($1::bigint[]) AND sent_at IS NULL
+            UPDATE {quoted}.outbox SET sent_at = now(), claim_token = NULL, claimed_until = NULL
+            WHERE claim_token = $1 AND position = ANY($2::bigint[])
+        """
+        self._release = f"""
+            UPDATE {quoted}.outbox SET claim_token = NULL, claimed_until = NULL
+            WHERE claim_token = $1 AND sent_at IS NULL
         """
         self._pending = f"SELECT count(*) FROM {quoted}.outbox WHERE sent_at IS NULL"
         self._prune = f"DELETE FROM {quoted}.outbox WHERE sent_at < $1"
@@ -115,30 +132,24 @@ class PostgreSQLOutbox:
 
     @asynccontextmanager
     async def claim(self, limit: int) -> AsyncIterator[OutboxBatch]:
-        """Lock up to `limit` pending entries no other relay holds, each stream in order."""
+        """Lease up to `limit` pending entries no other relay holds, each stream in order."""
         if type(limit) is not int or limit < 1:
             raise ValidationError("must be a positive integer", "limit", limit)
-        async with self.pool.acquire() as connection:
-            transaction = connection.transaction()
-            try:
-                await transaction.start()
-            except Exception as error:
-                raise_translated(error, "claiming outbox entries")
-            try:
-                entries = await self._claim(connection, limit)
-            except Exception as error:
-                with suppress(Exception):  # the claim's error is the one to report
-                    await transaction.rollback()
-                raise_translated(error, "claiming outbox entries")
-            try:
-                yield _Batch(connection, self._mark, entries)
-            finally:
-                try:
-                    await transaction.commit()
-                except Exception as error:
-                    raise_translated(error, "committing outbox marks")
+        token = uuid.uuid4().hex
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                entries = await self._claim(connection, token, limit)
+        except Exception as error:
+            raise_translated(error, "claiming outbox entries")
+        try:
+            yield _Batch(self, token, entries)
+        finally:
+            if entries:
+                await self._execute(self._release, "releasing outbox entries", token)
 
-    async def _claim(self, connection: asyncpg.Connection, limit: int) -> list[OutboxEntry]:
+    async def _claim(
+        self, connection: asyncpg.Connection, token: str, limit: int
+    ) -> list[OutboxEntry]:
         rows = await connection.fetch(self._candidates, limit)
         if not rows:
             return []
@@ -148,7 +159,18 @@ class PostgreSQLOutbox:
             OutboxEntry(position, stream, version, decode_event(payload, schema_version))
             for position, stream, version, payload, schema_version in rows
         ]
-        return in_stream_order(candidates, oldest)
+        entries = in_stream_order(candidates, oldest)
+        positions = [entry.position for entry in entries]
+        await connection.execute(self._lease_rows, token, self.lease, positions)
+        return entries
+
+    async def _execute(self, statement: str, operation: str, *arguments: Any) -> str:
+        try:
+            async with self.pool.acquire() as connection:
+                status: str = await connection.execute(statement, *arguments)
+        except Exception as error:
+            raise_translated(error, operation)
+        return status
 
     async def pending_count(self) -> int:
         """How many saved events wait to be published."""
@@ -156,11 +178,7 @@ class PostgreSQLOutbox:
 
     async def prune(self, sent_before: datetime) -> int:
         """Delete the entries sent before `sent_before`; returns how many."""
-        try:
-            async with self.pool.acquire() as connection:
-                status: str = await connection.execute(self._prune, sent_before)
-        except Exception as error:
-            raise_translated(error, "pruning the outbox")
+        status = await self._execute(self._prune, "pruning the outbox", sent_before)
         return int(status.rsplit(" ", 1)[1])
 
     async def _fetchval(self, query: str) -> Any:

@@ -3,15 +3,18 @@
 -- `outbox` gets one row per saved event from a statement-level trigger on `events`, in the
 -- saving transaction; the trigger is created only when an outbox is enabled for the schema
 -- (`PostgreSQLOutbox.initialize()`), so stores without one pay nothing. Rows point at their
--- event by position; relays claim pending rows with FOR UPDATE SKIP LOCKED and stamp
--- `sent_at` once the broker confirmed them. `inbox` remembers which message each consumer
--- handled, written in the same transaction as the handler's effects.
+-- event by position. A relay claims pending rows in a short transaction (FOR UPDATE SKIP
+-- LOCKED, then a lease: `claim_token`, `claimed_until`), publishes outside any transaction
+-- and stamps `sent_at` once the broker confirmed them. `inbox` remembers which message each
+-- consumer handled, written in the same transaction as the handler's effects.
 
 CREATE TABLE outbox (
     position bigint PRIMARY KEY,
     stream_id text NOT NULL,
     version bigint NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
+    claim_token text,
+    claimed_until timestamptz,
     sent_at timestamptz
 );
 

@@ -3,6 +3,7 @@ contracts; the trigger is opt-in per schema and follows the schema, not the sear
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -13,7 +14,7 @@ from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
 from test.contracts.inbox import EffectsUnderTest, TransactionalInboxContract
-from test.contracts.outbox import OutboxContract, OutboxUnderTest, added
+from test.contracts.outbox import LeasedOutboxContract, OutboxUnderTest, added
 
 pytestmark = pytest.mark.postgres
 
@@ -24,11 +25,18 @@ async def _outbox_of(store: PostgreSQLEventStore) -> PostgreSQLOutbox:
     return outbox
 
 
-class TestPostgreSQLOutbox(OutboxContract):
+class TestPostgreSQLOutbox(LeasedOutboxContract):
     @pytest.fixture
     async def backend(self, open_store: StoreOpener) -> OutboxUnderTest:
-        store = await open_store(pool_max_size=4)
-        return OutboxUnderTest(await _outbox_of(store), store.save)
+        self.store = await open_store(pool_max_size=4)
+        return OutboxUnderTest(await _outbox_of(self.store), self.store.save)
+
+    @pytest.fixture
+    def short_lease(self, backend: OutboxUnderTest) -> Callable[[float], Awaitable[Any]]:
+        async def open_outbox(seconds: float) -> PostgreSQLOutbox:
+            return PostgreSQLOutbox(self.store.pool, self.store.schema, lease=seconds)
+
+        return open_outbox
 
 
 async def test_the_outbox_is_opt_in_per_schema(open_store: StoreOpener) -> None:

@@ -25,7 +25,8 @@ async def main(dsn: str, schema: str, url: str, namespace: str) -> None:
         ConnectionPool(PoolConfig(dsn=dsn, min_size=1, max_size=2)) as pool,
         RabbitMQMessageBus(url, namespace=namespace, topic_naming=naming) as bus,
     ):
-        relay = OutboxRelay(PostgreSQLOutbox(pool, schema), bus, batch_size=100, poll_interval=0.05)
+        outbox = PostgreSQLOutbox(pool, schema, lease=2.0)  # a dead relay's claim expires soon
+        relay = OutboxRelay(outbox, bus, batch_size=100, poll_interval=0.05)
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         print("ready", flush=True)

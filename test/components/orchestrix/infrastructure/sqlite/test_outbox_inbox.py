@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,10 +17,15 @@ from orchestrix.infrastructure.sqlite import SQLiteAsyncEventStore, SQLiteEventS
 from orchestrix.infrastructure.sqlite.inbox import SQLiteInbox
 from orchestrix.infrastructure.sqlite.outbox import SQLiteOutbox
 from test.contracts.inbox import EffectsUnderTest, TransactionalInboxContract
-from test.contracts.outbox import OutboxContract, OutboxUnderTest, added
+from test.contracts.outbox import (
+    LeasedOutboxContract,
+    OutboxContract,
+    OutboxUnderTest,
+    added,
+)
 
 
-class TestSQLiteOutbox(OutboxContract):
+class TestSQLiteOutbox(LeasedOutboxContract):
     @pytest.fixture
     async def backend(self, tmp_path: Path) -> AsyncIterator[OutboxUnderTest]:
         path = tmp_path / "events.db"
@@ -29,6 +35,18 @@ class TestSQLiteOutbox(OutboxContract):
         yield OutboxUnderTest(outbox, store.save)
         await store.close()
         await outbox.close()
+
+    @pytest.fixture
+    async def short_lease(self, tmp_path: Path) -> AsyncIterator[Callable[[float], Any]]:
+        opened: list[SQLiteOutbox] = []
+
+        async def open_outbox(seconds: float) -> SQLiteOutbox:
+            opened.append(SQLiteOutbox(tmp_path / "events.db", lease=seconds))
+            return opened[-1]
+
+        yield open_outbox
+        for outbox in opened:
+            await outbox.close()
 
 
 class TestSQLiteOutboxWithTheSyncStore(OutboxContract):
@@ -53,23 +71,6 @@ async def test_events_saved_before_the_outbox_existed_are_not_in_it(tmp_path: Pa
             store.save("A", added("after"))
             async with outbox.claim(10) as batch:
                 assert [entry.version for entry in batch.entries] == [2]
-
-
-async def test_an_expired_claim_is_taken_over(tmp_path: Path) -> None:
-    path = tmp_path / "events.db"
-    async with SQLiteOutbox(path, lease=0.05) as first, SQLiteOutbox(path) as second:
-        with SQLiteEventStore(path) as store:
-            store.save("A", added("1"))
-        async with first.claim(10) as stalled:
-            assert len(stalled.entries) == 1
-            async with second.claim(10) as batch:
-                assert batch.entries == []
-            await asyncio.sleep(0.1)
-            async with second.claim(10) as batch:
-                assert [entry.version for entry in batch.entries] == [1]
-                await batch.mark_sent(batch.entries)
-            await stalled.mark_sent(stalled.entries)  # late: the entry is already sent
-        assert await second.pending_count() == 0
 
 
 def test_bad_lease_is_refused(tmp_path: Path) -> None:
