@@ -69,9 +69,10 @@ class Deliveries:
         self, route: Route, incoming: AbstractIncomingMessage, message: Message, error: Exception
     ) -> None:
         retries = h.retries_so_far(incoming.headers, route.queue)
-        limit = h.max_retries(incoming.headers)
+        limit = h.max_retries(incoming.headers)  # the message's own limit wins
         policy = self.retry_policy
-        if policy.should_retry(retries) if limit is None else retries < limit:
+        may_retry = policy.should_retry(retries) if limit is None else retries < limit
+        if may_retry:
             delay = max(0.0, policy.get_delay(retries))
             _logger.warning(
                 "Handler of %s failed on %s %s (retry %d in %.3fs): %r",

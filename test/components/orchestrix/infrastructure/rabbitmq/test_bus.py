@@ -283,3 +283,27 @@ async def test_stop_lets_the_handler_in_flight_finish_and_ack(open_bus: BusOpene
     queue = await channel.declare_queue(bus.topology.handler_queue("slow"), passive=True)
     assert queue.declaration_result.message_count == 0  # acked, not redelivered later
     await channel.close()
+
+
+async def test_x_max_retries_on_a_message_overrides_the_policy(open_bus: BusOpener) -> None:
+    bus = await open_bus(topic_naming=NAMING, retry_policy=FixedDelay(max_retries=5, delay=0.02))
+    attempts: list[str] = []
+
+    def failing(message: Message) -> None:
+        attempts.append(message.id)
+        raise RuntimeError("always")
+
+    bus.subscribe(MoneyDeposited, failing, name="failing")
+    await bus.start()
+    event = MoneyDeposited(account_id="A", amount=Decimal(1))
+    await bus.publish(event, max_retries=1)
+    letters: list = []
+    for _ in range(500):
+        letters = await DeadLetters(bus).peek()
+        if letters:
+            break
+        await asyncio.sleep(0.02)
+    assert [(letter.message_id, letter.reason, letter.attempts) for letter in letters] == [
+        (event.id, "retries_exhausted", 2)
+    ]
+    assert attempts == [event.id, event.id]
