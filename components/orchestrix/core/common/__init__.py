@@ -16,7 +16,7 @@ from orchestrix.core.common.exceptions import (
     StoreUnavailableError,
     StoreUsageError,
 )
-from orchestrix.core.common.logging import ContextFormatter, StructuredLogger, get_logger
+from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.common.metrics import (
     MetricsProvider,
     MetricType,
@@ -61,7 +61,6 @@ __all__ = [
     "BrokerError",
     "BrokerUnavailableError",
     "ConcurrencyError",
-    "ContextFormatter",
     "DuplicateEventError",
     "EventDecodingError",
     "EventEncodingError",

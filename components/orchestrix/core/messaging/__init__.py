@@ -1,5 +1,5 @@
-"""Messages, their codec and registry, the bus protocols, the dead-letter queue, and the outbox
-and inbox ports with the outbox relay (topics: `orchestrix.core.messaging.topics`)."""
+"""Messages, their codec and registry, the bus protocols, the dead-letter queue, topics, and the
+outbox and inbox ports with the outbox relay."""
 
 from orchestrix.core.messaging.command_handler import CommandHandler
 from orchestrix.core.messaging.dead_letter_queue import (
@@ -18,6 +18,7 @@ from orchestrix.core.messaging.message_bus import (
 )
 from orchestrix.core.messaging.outbox import Outbox, OutboxBatch, OutboxEntry
 from orchestrix.core.messaging.outbox_relay import OutboxRelay
+from orchestrix.core.messaging.topics import TopicNaming, topic_matches, topic_of, validate_topic
 
 __all__ = [
     "AsyncMessageBus",
@@ -38,5 +39,9 @@ __all__ = [
     "OutboxBatch",
     "OutboxEntry",
     "OutboxRelay",
+    "TopicNaming",
     "deduplicated",
+    "topic_matches",
+    "topic_of",
+    "validate_topic",
 ]

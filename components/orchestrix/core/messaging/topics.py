@@ -15,8 +15,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from orchestrix.core.common.naming import snake_case
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.eventsourcing.aggregate_root import snake_case
 
 MAX_TOPIC_BYTES = 255
 _WORD = re.compile(r"[a-z0-9_-]+")

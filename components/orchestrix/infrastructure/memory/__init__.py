@@ -1,20 +1,25 @@
-"""In-process implementations: message buses, event stores, outbox and inbox held in memory."""
+"""In-process implementations: message buses, event stores, process and deadline stores, outbox
+and inbox."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
+from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
 from orchestrix.infrastructure.memory.inbox import InMemoryInbox
 from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
+from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
 __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
+    "InMemoryDeadlineStore",
     "InMemoryEventStore",
     "InMemoryInbox",
     "InMemoryMessageBus",
     "InMemoryOutbox",
+    "InMemoryProcessStateStore",
     "load_async",
     "publish_async",
     "save_async",

@@ -1,9 +1,8 @@
 """PostgreSQL implementations of the Orchestrix stores, on asyncpg.
 
-The event store (`store`), the projection and saga state stores, the measured connection pool
-(`connection_pool`), the transactional outbox and the inbox, and the schema migrations they
-share (`schema`). asyncpg is imported only
-inside this package.
+The event store (`store`), the projection, saga, process and deadline stores, the measured
+connection pool (`connection_pool`), the transactional outbox and the inbox, and the schema
+migrations they share (`schema`). asyncpg is imported only inside this package.
 """
 
 from orchestrix.core.common.exceptions import StoreUnavailableError
@@ -12,8 +11,10 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolConfig,
     PoolMetrics,
 )
+from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
 from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
 from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
+from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -25,9 +26,11 @@ __all__ = [
     "ConnectionPool",
     "PoolConfig",
     "PoolMetrics",
+    "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
     "PostgreSQLInbox",
     "PostgreSQLOutbox",
+    "PostgreSQLProcessStateStore",
     "PostgreSQLProjectionStateStore",
     "PostgreSQLSagaStateStore",
     "StoreUnavailableError",

@@ -84,15 +84,29 @@ async def migrate(connection: asyncpg.Connection, schema: str) -> list[int]:
         return done
 
 
-async def prepare(pool: ConnectionPool, schema: str) -> None:
+async def prepare(pool: ConnectionPool, schema: str) -> list[int]:
     """Open `pool` if needed and migrate `schema` through it: what every store's
-    `initialize()` does."""
+    `initialize()` does. Returns the versions this call applied."""
     await pool.open()
     try:
         async with pool.acquire() as connection:
-            await migrate(connection, schema)
+            return await migrate(connection, schema)
     except Exception as error:
         raise_translated(error, f"migrating schema {schema!r}")
 
 
-__all__ = ["MIGRATIONS", "Migration", "load_migrations", "migrate", "prepare"]
+async def applied_versions(pool: ConnectionPool, schema: str) -> set[int]:
+    """The versions recorded in `schema` (none when it has no version table); reads only, so
+    tools can tell what `migrate` would do without doing it."""
+    await pool.open()
+    table = f"{quote_schema(schema)}.schema_version"
+    try:
+        async with pool.acquire() as connection:
+            if await connection.fetchval("SELECT to_regclass($1)", table) is None:
+                return set()
+            return {row[0] for row in await connection.fetch(f"SELECT version FROM {table}")}
+    except Exception as error:
+        raise_translated(error, f"reading the schema version of {schema!r}")
+
+
+__all__ = ["MIGRATIONS", "Migration", "applied_versions", "load_migrations", "migrate", "prepare"]

@@ -16,7 +16,7 @@ MAX_RETRIES = "x-max-retries"
 REASON = "x-orchestrix-reason"
 ERROR = "x-orchestrix-error"
 QUEUE = "x-orchestrix-queue"
-ATTEMPTS = "x-orchestrix-attempts"
+FAILURE_COUNT = "x-orchestrix-failure-count"
 ORIGINAL_EXCHANGE = "x-orchestrix-original-exchange"
 ORIGINAL_ROUTING_KEY = "x-orchestrix-original-routing-key"
 DEAD_LETTERED_AT = "x-orchestrix-dead-lettered-at"
@@ -24,7 +24,7 @@ DEAD_LETTER_HEADERS = (
     REASON,
     ERROR,
     QUEUE,
-    ATTEMPTS,
+    FAILURE_COUNT,
     ORIGINAL_EXCHANGE,
     ORIGINAL_ROUTING_KEY,
     DEAD_LETTERED_AT,
@@ -76,9 +76,9 @@ def without_delivery_state(headers: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 __all__ = [
-    "ATTEMPTS",
     "DEAD_LETTERED_AT",
     "ERROR",
+    "FAILURE_COUNT",
     "MAX_ERROR_TEXT",
     "MAX_RETRIES",
     "ORIGINAL_EXCHANGE",

@@ -31,7 +31,7 @@ class DeadLetter:
     reason: str
     error: str | None
     queue: str | None
-    attempts: int | None
+    failure_count: int | None
     topic: str | None
     dead_lettered_at: str | None
     body: bytes
@@ -40,7 +40,7 @@ class DeadLetter:
 
 def _dead_letter(incoming: AbstractIncomingMessage) -> DeadLetter:
     headers = dict(incoming.headers or {})
-    attempts = headers.get(h.ATTEMPTS)
+    failure_count = headers.get(h.FAILURE_COUNT)
     deaths = headers.get("x-death")
     broker_queue = None
     if isinstance(deaths, list) and deaths and isinstance(deaths[0], dict):
@@ -51,7 +51,7 @@ def _dead_letter(incoming: AbstractIncomingMessage) -> DeadLetter:
         reason=header_text(headers, h.REASON) or h.broker_reason(headers) or "unknown",
         error=header_text(headers, h.ERROR),
         queue=header_text(headers, h.QUEUE) or broker_queue,
-        attempts=attempts if type(attempts) is int else None,
+        failure_count=failure_count if type(failure_count) is int else None,
         topic=header_text(headers, h.ORIGINAL_ROUTING_KEY) or incoming.routing_key,
         dead_lettered_at=header_text(headers, h.DEAD_LETTERED_AT),
         body=incoming.body,

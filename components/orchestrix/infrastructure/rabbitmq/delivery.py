@@ -69,21 +69,22 @@ class Deliveries:
         self, route: Route, incoming: AbstractIncomingMessage, message: Message, error: Exception
     ) -> None:
         retries = h.retries_so_far(incoming.headers, route.queue)
+        attempt = retries + 1  # the attempt that just failed, as retry policies count
         limit = h.max_retries(incoming.headers)  # the message's own limit wins
         policy = self.retry_policy
-        may_retry = policy.should_retry(retries) if limit is None else retries < limit
+        may_retry = policy.should_retry(attempt) if limit is None else retries < limit
         if may_retry:
-            delay = max(0.0, policy.get_delay(retries))
+            delay = max(0.0, policy.get_delay(attempt))
             _logger.warning(
                 "Handler of %s failed on %s %s (retry %d in %.3fs): %r",
                 route.queue,
                 message.type,
                 message.id,
-                retries + 1,
+                attempt,
                 delay,
                 error,
             )
-            headers = {**self._origin(incoming), h.RETRY_COUNT: retries + 1}
+            headers = {**self._origin(incoming), h.RETRY_COUNT: attempt}
             copy = copy_of(incoming, headers, expiration=delay)
             await self._publish_then_ack(incoming, "", self.topology.retry_queue(route.queue), copy)
             return
@@ -108,7 +109,7 @@ class Deliveries:
             h.REASON: str(reason),
             h.ERROR: f"{type(error).__name__}: {error}"[: h.MAX_ERROR_TEXT],
             h.QUEUE: route.queue,
-            h.ATTEMPTS: retries + 1,
+            h.FAILURE_COUNT: retries + 1,
             h.DEAD_LETTERED_AT: datetime.now(UTC).isoformat(),
         }
         copy = copy_of(incoming, headers)

@@ -1,101 +1,57 @@
-"""The plumbing shared by the SQLite outbox and inbox: one connection, one worker thread.
+"""The base of the async stores that keep a feature's own tables in a SQLite file.
 
-Each feature opens its connection on first use, in its worker thread, with its own tables
-migrated (see `_module_schema`); every call then runs in that thread, so the event loop never
-waits on SQLite's locks or fsyncs.
+The saga, process and deadline stores, the outbox and the inbox: each opens its own
+connection in its worker thread, with its feature's tables migrated (see `_feature_schema`),
+usually in the event store's file, and runs every statement there.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
-from typing import Self
+from collections.abc import Callable
+from typing import ClassVar
 
-from orchestrix.core.common.exceptions import StoreError
 from orchestrix.infrastructure.sqlite._driver import (
     DriverErrors,
     Synchronous,
     check_synchronous,
-    immediate_transaction,
+    connect,
 )
-from orchestrix.infrastructure.sqlite._module_schema import FeatureMigration, migrate_feature
+from orchestrix.infrastructure.sqlite._feature_schema import FeatureSchema
+from orchestrix.infrastructure.sqlite._threaded import ThreadedResource
 
 
-class SQLiteFeature:
-    """Base of a feature stored in a SQLite file: `initialize`, `close`, `async with`."""
+class SQLiteFeature(ThreadedResource[sqlite3.Connection]):
+    """A connection to the file at `path` (or `":memory:"`) with the tables of `schema`.
 
-    feature: str = ""
-    migrations: Sequence[FeatureMigration] = ()
+    Durability follows the event store: `synchronous="FULL"` (the default) fsyncs every
+    commit; "NORMAL" is several times faster and loses nothing when only the process dies.
+    """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        opener: Callable[[str | os.PathLike[str], Synchronous], sqlite3.Connection],
-        synchronous: Synchronous,
-    ) -> None:
+    schema: ClassVar[FeatureSchema]
+
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
         check_synchronous(synchronous)
         self._path = path
-        self._opener = opener
         self._synchronous: Synchronous = synchronous
-        self._connection: sqlite3.Connection | None = None
-        self._closed = False
-        self._worker = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"orchestrix-{self.feature}"
-        )
+        super().__init__()
 
-    async def _run[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        """`call(connection)` in the worker thread; the file opens there on first use."""
-        if self._closed:
-            raise StoreError(f"The SQLite {self.feature} is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._call, call)
+    def _open(self) -> sqlite3.Connection:
+        return connect(self._path, self._synchronous, self.schema.migrate, self.role)
 
-    def _call[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        if self._connection is None:
-            connection = self._opener(self._path, self._synchronous)
-            try:
-                creating = DriverErrors(f"Cannot create the {self.feature} tables")
-                with creating, immediate_transaction(connection):
-                    migrate_feature(connection, self.feature, self.migrations)
-            except BaseException:
-                connection.close()
-                raise
-            self._connection = connection
-        return call(self._connection)
+    def _release(self, connection: sqlite3.Connection) -> None:
+        connection.close()
 
-    async def initialize(self) -> None:
-        """Open the file and create the tables now (the first call does it otherwise)."""
-        await self._run(lambda connection: None)
+    async def _execute[T](self, action: str, call: Callable[[sqlite3.Connection], T]) -> T:
+        """`call(connection)` in the worker; sqlite3 errors become `StoreError` naming
+        `action` ("Cannot <action>: ...")."""
 
-    async def close(self) -> None:
-        """Close the file once the calls already made have run; later calls raise."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._worker, self._close_file)
-        finally:
-            self._worker.shutdown(wait=False)
+        def translated(connection: sqlite3.Connection) -> T:
+            with DriverErrors(f"Cannot {action}"):
+                return call(connection)
 
-    def _close_file(self) -> None:
-        # Runs after every call queued before `close`, so none of them can reopen the file.
-        if self._connection is not None:
-            self._connection.close()
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
+        return await self._run(translated)
 
 
 __all__ = ["SQLiteFeature"]

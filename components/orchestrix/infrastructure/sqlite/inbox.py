@@ -17,19 +17,13 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from orchestrix.core.messaging.inbox import InboxReceipt
-from orchestrix.infrastructure.sqlite._driver import (
-    DriverErrors,
-    Synchronous,
-    immediate_transaction,
-    open_file,
-)
+from orchestrix.infrastructure.sqlite._driver import Synchronous, immediate_transaction
 from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
-from orchestrix.infrastructure.sqlite._module_schema import (
-    FeatureMigration,
-    timestamp_text,
-)
+from orchestrix.infrastructure.sqlite._feature_schema import FeatureSchema
+from orchestrix.infrastructure.sqlite._times import utc_text
+from orchestrix.infrastructure.sqlite.schema import Migration
 
-MIGRATIONS: Sequence[FeatureMigration] = (
+MIGRATIONS: Sequence[Migration] = (
     (  # 1: one row per (consumer, message) handled
         """
         CREATE TABLE inbox (
@@ -42,23 +36,22 @@ MIGRATIONS: Sequence[FeatureMigration] = (
         "CREATE INDEX inbox_received_at ON inbox (received_at)",
     ),
 )
+INBOX = FeatureSchema("inbox", MIGRATIONS)
 
 _RECORD = "INSERT OR IGNORE INTO inbox (consumer, message_id, received_at) VALUES (?, ?, ?)"
 _HANDLED = "SELECT 1 FROM inbox WHERE consumer = ? AND message_id = ?"
 _PRUNE = "DELETE FROM inbox WHERE received_at < ?"
-
-_RECEIVING = DriverErrors("Cannot record the message in the inbox")
-_READING = DriverErrors("Cannot read the inbox")
+_RECEIVING = "record the message in the inbox"
 
 
 class SQLiteInbox(SQLiteFeature):
     """An `Inbox` whose receipts carry the `sqlite3.Connection` of the open transaction."""
 
-    feature = "inbox"
-    migrations = MIGRATIONS
+    schema = INBOX
+    role = "inbox"
 
     def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
-        super().__init__(path, open_file, synchronous)
+        super().__init__(path, synchronous=synchronous)
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -67,57 +60,52 @@ class SQLiteInbox(SQLiteFeature):
     ) -> AsyncIterator[InboxReceipt[sqlite3.Connection]]:
         """Record the message for `consumer` in a new transaction (see `Inbox.receive`)."""
         async with self._lock:
-            connection, recorded = await self._run(
-                lambda connection: (connection, _begin_and_record(connection, consumer, message_id))
+            connection, recorded = await self._execute(
+                _RECEIVING,
+                lambda connection: (
+                    connection,
+                    _begin_and_record(connection, consumer, message_id),
+                ),
             )
             try:
                 yield InboxReceipt(not recorded, connection)
             except BaseException:
                 await self._run(_rollback)
                 raise
-            await self._run(_commit)
+            await self._execute(_RECEIVING, lambda connection: connection.execute("COMMIT"))
 
     async def handled(self, consumer: str, message_id: str) -> bool:
         """Whether `consumer` has handled the message."""
 
         def handled(connection: sqlite3.Connection) -> bool:
-            with _READING:
-                return connection.execute(_HANDLED, (consumer, message_id)).fetchone() is not None
+            return connection.execute(_HANDLED, (consumer, message_id)).fetchone() is not None
 
         async with self._lock:
-            return await self._run(handled)
+            return await self._execute("read the inbox", handled)
 
     async def prune(self, received_before: datetime) -> int:
         """Forget the records older than `received_before`; returns how many."""
-        cutoff = timestamp_text(received_before)
+        cutoff = utc_text(received_before)
 
         def prune(connection: sqlite3.Connection) -> int:
-            with _RECEIVING, immediate_transaction(connection):
+            with immediate_transaction(connection):
                 return connection.execute(_PRUNE, (cutoff,)).rowcount
 
         async with self._lock:
-            return await self._run(prune)
+            return await self._execute("prune the inbox", prune)
 
 
 def _begin_and_record(connection: sqlite3.Connection, consumer: str, message_id: str) -> bool:
     # A receipt whose task was cancelled while its BEGIN ran in the worker thread leaves that
     # transaction open, with nothing written yet: end it before starting this one.
     _rollback(connection)
-    with _RECEIVING:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = connection.execute(
-                _RECORD, (consumer, message_id, timestamp_text(datetime.now(UTC)))
-            )
-        except BaseException:
-            _rollback(connection)
-            raise
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        cursor = connection.execute(_RECORD, (consumer, message_id, utc_text(datetime.now(UTC))))
+    except BaseException:
+        _rollback(connection)
+        raise
     return cursor.rowcount == 1
-
-
-def _commit(connection: sqlite3.Connection) -> None:
-    with _RECEIVING:
-        connection.execute("COMMIT")
 
 
 def _rollback(connection: sqlite3.Connection) -> None:
@@ -126,4 +114,4 @@ def _rollback(connection: sqlite3.Connection) -> None:
             connection.execute("ROLLBACK")
 
 
-__all__ = ["MIGRATIONS", "SQLiteInbox"]
+__all__ = ["INBOX", "MIGRATIONS", "SQLiteInbox"]

@@ -22,19 +22,13 @@ from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.outbox import OutboxBatch, OutboxEntry, in_stream_order
 from orchestrix.infrastructure.sqlite import _rows as rows
-from orchestrix.infrastructure.sqlite._driver import (
-    DriverErrors,
-    Synchronous,
-    connect,
-    immediate_transaction,
-)
+from orchestrix.infrastructure.sqlite._driver import Synchronous, immediate_transaction
 from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
-from orchestrix.infrastructure.sqlite._module_schema import (
-    FeatureMigration,
-    timestamp_text,
-)
+from orchestrix.infrastructure.sqlite._feature_schema import FeatureSchema
+from orchestrix.infrastructure.sqlite._times import utc_text
+from orchestrix.infrastructure.sqlite.schema import Migration
 
-MIGRATIONS: Sequence[FeatureMigration] = (
+MIGRATIONS: Sequence[Migration] = (
     (  # 1: the outbox table and the trigger that fills it
         """
         CREATE TABLE outbox (
@@ -56,6 +50,7 @@ MIGRATIONS: Sequence[FeatureMigration] = (
         """,
     ),
 )
+OUTBOX = FeatureSchema("outbox", MIGRATIONS, on_event_store=True)
 
 _CANDIDATES = """
     SELECT o.position, o.stream_id, o.version, e.schema_version, e.payload
@@ -80,10 +75,6 @@ _RELEASE = "UPDATE outbox SET claim_token = NULL, claimed_until = NULL WHERE cla
 _PENDING = "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
 _PRUNE = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?"
 
-_CLAIMING = DriverErrors("Cannot claim outbox entries")
-_MARKING = DriverErrors("Cannot mark outbox entries sent")
-_READING = DriverErrors("Cannot read the outbox")
-
 
 @dataclass(eq=False)
 class _Batch:
@@ -93,8 +84,9 @@ class _Batch:
 
     async def mark_sent(self, entries: Sequence[OutboxEntry]) -> None:
         positions = [entry.position for entry in entries]
-        await self.outbox._run(
-            lambda connection: self.outbox._mark(connection, self.token, positions)
+        await self.outbox._execute(
+            "mark outbox entries sent",
+            lambda connection: self.outbox._mark(connection, self.token, positions),
         )
 
 
@@ -105,8 +97,8 @@ class SQLiteOutbox(SQLiteFeature):
     saved before that are not in the outbox.
     """
 
-    feature = "outbox"
-    migrations = MIGRATIONS
+    schema = OUTBOX
+    role = "outbox"
 
     def __init__(
         self,
@@ -117,7 +109,7 @@ class SQLiteOutbox(SQLiteFeature):
     ) -> None:
         if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease > 0:
             raise ValidationError("must be a positive number of seconds", "lease", lease)
-        super().__init__(path, connect, synchronous)
+        super().__init__(path, synchronous=synchronous)
         self.lease = float(lease)
 
     @asynccontextmanager
@@ -126,16 +118,20 @@ class SQLiteOutbox(SQLiteFeature):
         if type(limit) is not int or limit < 1:
             raise ValidationError("must be a positive integer", "limit", limit)
         token = uuid.uuid4().hex
-        entries = await self._run(lambda connection: self._claim(connection, token, limit))
+        entries = await self._execute(
+            "claim outbox entries", lambda connection: self._claim(connection, token, limit)
+        )
         try:
             yield _Batch(self, token, entries)
         finally:
             if entries:
-                await self._run(lambda connection: self._release(connection, token))
+                await self._execute(
+                    "release outbox entries", lambda connection: self._unclaim(connection, token)
+                )
 
     def _claim(self, connection: sqlite3.Connection, token: str, limit: int) -> list[OutboxEntry]:
         now = _clock()
-        with _CLAIMING, immediate_transaction(connection):
+        with immediate_transaction(connection):
             found = connection.execute(_CANDIDATES, (now, limit)).fetchall()
             if not found:
                 return []
@@ -154,28 +150,30 @@ class SQLiteOutbox(SQLiteFeature):
 
     @staticmethod
     def _mark(connection: sqlite3.Connection, token: str, positions: list[int]) -> None:
-        sent_at = timestamp_text(datetime.now(UTC))
-        with _MARKING, immediate_transaction(connection):
+        sent_at = utc_text(datetime.now(UTC))
+        with immediate_transaction(connection):
             connection.execute(_MARK_SENT, (sent_at, token, dump_json(positions).decode()))
 
     @staticmethod
-    def _release(connection: sqlite3.Connection, token: str) -> None:
-        with _CLAIMING, immediate_transaction(connection):
+    def _unclaim(connection: sqlite3.Connection, token: str) -> None:
+        with immediate_transaction(connection):
             connection.execute(_RELEASE, (token,))
 
     async def pending_count(self) -> int:
         """How many saved events wait to be published."""
-        return await self._run(lambda connection: int(connection.execute(_PENDING).fetchone()[0]))
+        return await self._execute(
+            "read the outbox", lambda connection: int(connection.execute(_PENDING).fetchone()[0])
+        )
 
     async def prune(self, sent_before: datetime) -> int:
         """Delete the entries sent before `sent_before`; returns how many."""
-        cutoff = timestamp_text(sent_before)
+        cutoff = utc_text(sent_before)
 
         def prune(connection: sqlite3.Connection) -> int:
-            with _MARKING, immediate_transaction(connection):
+            with immediate_transaction(connection):
                 return connection.execute(_PRUNE, (cutoff,)).rowcount
 
-        return await self._run(prune)
+        return await self._execute("prune the outbox", prune)
 
 
 def _clock() -> float:
@@ -183,4 +181,4 @@ def _clock() -> float:
     return datetime.now(UTC).timestamp()
 
 
-__all__ = ["MIGRATIONS", "SQLiteOutbox"]
+__all__ = ["MIGRATIONS", "OUTBOX", "SQLiteOutbox"]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.messaging.message import Event, Message
+from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.outbox import OutboxEntry, in_stream_order
 from orchestrix.core.messaging.outbox_relay import OutboxRelay
 from orchestrix.infrastructure.memory import InMemoryAsyncEventStore, InMemoryAsyncMessageBus
@@ -23,7 +23,7 @@ class Recorder:
         self.bus = InMemoryAsyncMessageBus()
         self.seen: list[str] = []
         self.failing = failing or set()
-        self.bus.subscribe(Event, self.handle)
+        self.bus.subscribe(OutboxItemAdded, self.handle)
 
     def handle(self, message: Message) -> None:
         item = message.item  # type: ignore[attr-defined]

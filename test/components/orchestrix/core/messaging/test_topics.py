@@ -129,5 +129,5 @@ def test_bad_app_prefix() -> None:
     ],
 )
 def test_each_package_imports_first_in_a_fresh_interpreter(module: str) -> None:
-    # topics reuses the aggregate's snake_case: no import cycle may come of it
+    # topics and the aggregates share `core.common.naming`: no import cycle may come of it
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,52 @@ def test_a_bad_pattern_is_refused_at_subscription(bus_type: type) -> None:
         with pytest.raises(TypeError, match="topic pattern") as raised:
             bus_type().subscribe(bad, lambda message: None)
         assert isinstance(raised.value.__cause__, ValidationError)
+
+
+async def publish(bus: Any, message: Message) -> None:
+    """Publish on a sync or an async bus."""
+    result = bus.publish(message)
+    if result is not None:
+        await result
+
+
+@pytest.mark.parametrize("bus_type", [InMemoryMessageBus, InMemoryAsyncMessageBus])
+async def test_a_pattern_reaches_classes_whenever_they_first_appear(bus_type: type) -> None:
+    # A class published before the pattern, one subscribed before it, and one first seen after.
+    bus = bus_type(topic_naming=TopicNaming(app_prefix=PREFIX))
+    seen: list[tuple[str, str]] = []
+
+    def recorder(name: str) -> Any:
+        return lambda message: seen.append((name, message.type))
+
+    await publish(bus, OrderPlaced())  # nobody listens yet
+    bus.subscribe(OrderShipped, recorder("shipped"))
+    bus.subscribe("test_topic_subscriptions.#", recorder("pattern"))
+    bus.subscribe(OrderShipped, recorder("shipped later"))
+    for message in (OrderPlaced(), OrderShipped(), PlaceOrder(), OrderPlaced()):
+        await publish(bus, message)
+    assert seen == [
+        ("pattern", "memtopics.OrderPlaced"),
+        ("shipped", "memtopics.OrderShipped"),
+        ("pattern", "memtopics.OrderShipped"),
+        ("shipped later", "memtopics.OrderShipped"),
+        ("pattern", "memtopics.PlaceOrder"),
+        ("pattern", "memtopics.OrderPlaced"),
+    ]
+    assert bus._handlers[PlaceOrder] == [bus._handlers[OrderPlaced][0]]  # one list per class
+
+
+@pytest.mark.parametrize("bus_type", [InMemoryMessageBus, InMemoryAsyncMessageBus])
+async def test_a_class_nobody_matches_is_matched_once(bus_type: type) -> None:
+    asked: list[type] = []
+
+    class CountingNaming(TopicNaming):
+        def topic(self, cls: type) -> str:
+            asked.append(cls)
+            return super().topic(cls)
+
+    bus = bus_type(topic_naming=CountingNaming())
+    bus.subscribe("billing.#", lambda message: None)
+    for _ in range(3):
+        await publish(bus, OrderPlaced())
+    assert asked == [OrderPlaced]

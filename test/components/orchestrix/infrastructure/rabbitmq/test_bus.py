@@ -195,7 +195,7 @@ async def test_a_handler_that_always_fails_is_dead_lettered_and_can_be_republish
     assert letter.message_id == event.id
     assert letter.reason == "retries_exhausted"
     assert letter.error == "ValueError: no such account"
-    assert letter.attempts == 3 and attempts == [event.id] * 3
+    assert letter.failure_count == 3 and attempts == [event.id] * 3
     assert letter.queue == bus.topology.handler_queue("broken")
     assert letter.topic == TOPIC
     assert await dead_letters.peek() == parked  # peeking changes nothing
@@ -303,7 +303,7 @@ async def test_x_max_retries_on_a_message_overrides_the_policy(open_bus: BusOpen
         if letters:
             break
         await asyncio.sleep(0.02)
-    assert [(letter.message_id, letter.reason, letter.attempts) for letter in letters] == [
+    assert [(letter.message_id, letter.reason, letter.failure_count) for letter in letters] == [
         (event.id, "retries_exhausted", 2)
     ]
     assert attempts == [event.id, event.id]
