@@ -217,7 +217,7 @@ async def bench_sqlite(
 async def bench_postgres(row: Row, dsn: str, sizes: Sizes, runs: int) -> None:
     template = await captured_states()
     schema = f"bench_saga_{uuid.uuid4().hex[:12]}"
-    pool = ConnectionPool(PoolConfig(dsn=dsn, min_size=1, max_size=1))
+    pool = ConnectionPool(dsn, PoolConfig(min_size=1, max_size=1))
     store = PostgreSQLSagaStateStore(pool, schema)
     await store.initialize()
     connection = await asyncpg.connect(dsn)

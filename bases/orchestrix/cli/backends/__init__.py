@@ -52,7 +52,7 @@ def backend_of(store: StoreChoice) -> Backend:
         return sqlite
     try:
         from orchestrix.cli.backends import postgres
-    except ModuleNotFoundError as error:
+    except ImportError as error:  # the package names the missing driver
         if error.name != "asyncpg":
             raise
         raise CliError(

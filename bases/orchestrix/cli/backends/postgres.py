@@ -14,7 +14,11 @@ from orchestrix.cli.schema import PendingMigration, SchemaPlan
 from orchestrix.cli.store_choice import StoreChoice
 from orchestrix.core.common.exceptions import OrchestrixError
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool, PoolConfig
-from orchestrix.infrastructure.postgres.schema import MIGRATIONS, applied_versions, prepare
+from orchestrix.infrastructure.postgres.schema import (
+    MIGRATIONS,
+    applied_versions,
+    migrate_database,
+)
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 
 
@@ -32,8 +36,10 @@ async def schema_plan(store: StoreChoice) -> SchemaPlan:
 
 async def migrate(store: StoreChoice) -> list[int]:
     """Apply the missing migrations, as every store's `initialize()` does."""
-    async with _connection(store) as pool:
-        return await prepare(pool, store.schema)
+    try:
+        return await migrate_database(store.dsn, store.schema)
+    except ValueError as error:  # the driver rejects a malformed DSN this way
+        raise CliError(f"Invalid PostgreSQL DSN: {error}") from error
 
 
 def open_event_store(store: StoreChoice) -> AbstractAsyncContextManager[ReadableStore]:
@@ -43,9 +49,9 @@ def open_event_store(store: StoreChoice) -> AbstractAsyncContextManager[Readable
 
 @asynccontextmanager
 async def _connection(store: StoreChoice) -> AsyncIterator[ConnectionPool]:
-    pool = ConnectionPool(PoolConfig(dsn=store.dsn, min_size=1, max_size=1))
+    pool = ConnectionPool(store.dsn, PoolConfig(min_size=1, max_size=1))
     try:
-        await pool.open()
+        await pool.initialize()
     except OrchestrixError:
         raise
     except ValueError as error:  # the driver rejects a malformed DSN this way

@@ -1,4 +1,4 @@
-"""The PostgreSQL inbox: handled message ids in the consumer's database (migration 0004).
+"""The PostgreSQL inbox: handled message ids in the consumer's database (migration 0005).
 
 `receive` borrows a connection, opens a transaction and inserts the (consumer, message id)
 row; the receipt hands that connection to the handler, so the read model's writes and the row

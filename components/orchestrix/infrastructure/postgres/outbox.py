@@ -1,6 +1,6 @@
 """The PostgreSQL outbox: a trigger on the events table records each saved event for relays.
 
-The trigger (created by `initialize()`, see migration 0004) inserts the outbox rows in the
+The trigger (created by `initialize()`, see migration 0005) inserts the outbox rows in the
 saving transaction, so an event is in the outbox if and only if it was saved, and the event
 store's statements are unchanged. A relay's `claim` is one short transaction: it locks
 pending, unleased rows with `FOR UPDATE SKIP LOCKED` (other relays skip them rather than

@@ -106,8 +106,8 @@ class CrashScenarios:
                 pool = None
             else:
                 dsn, schema = target.split("|")
-                pool = ConnectionPool(PoolConfig(dsn=dsn, min_size=1, max_size=1))
-                await pool.open()
+                pool = ConnectionPool(dsn, PoolConfig(min_size=1, max_size=1))
+                await pool.initialize()
                 store = PostgreSQLSagaStateStore(pool, schema)
             try:
                 found = await store.list_by_status(*SagaStatus)

@@ -69,8 +69,8 @@ class Backend:
     async def open(self) -> None:
         if self.kind == "postgres":
             dsn, self.schema = self.target.split("|")
-            self.pool = ConnectionPool(PoolConfig(dsn=dsn, min_size=1, max_size=4))
-            await self.pool.open()
+            self.pool = ConnectionPool(dsn, PoolConfig(min_size=1, max_size=4))
+            await self.pool.initialize()
             async with self.pool.acquire() as connection:
                 await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 await connection.execute(EFFECTS.format(table=f'"{self.schema}".effects'))

@@ -34,10 +34,6 @@ class TestPostgreSQLEventStore(EventStoreContract):
 
         return open_one
 
-    @pytest.mark.xfail(strict=True, reason="the PostgreSQL store lacks the *_async aliases yet")
-    async def test_the_store_answers_every_naming_of_its_kind(self, store: StoreUnderTest) -> None:
-        await super().test_the_store_answers_every_naming_of_its_kind(store)
-
 
 class TestPostgreSQLProjectionStateStore(ProjectionStateStoreContract):
     @pytest.fixture

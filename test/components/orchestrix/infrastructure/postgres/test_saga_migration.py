@@ -45,7 +45,7 @@ async def test_a_saga_saved_before_0003_loads_after_it(
     finally:
         await connection.close()
 
-    pool = ConnectionPool(PoolConfig(dsn=postgres_dsn, min_size=1, max_size=2))
+    pool = ConnectionPool(postgres_dsn, PoolConfig(min_size=1, max_size=2))
     store = PostgreSQLSagaStateStore(pool, schema)
     try:
         await store.initialize()

@@ -22,7 +22,7 @@ assert messages  # the relay decodes these events, so their classes must be defi
 async def main(dsn: str, schema: str, url: str, namespace: str) -> None:
     naming = TopicNaming(app_prefix="test.components.orchestrix.infrastructure")
     async with (
-        ConnectionPool(PoolConfig(dsn=dsn, min_size=1, max_size=2)) as pool,
+        ConnectionPool(dsn, PoolConfig(min_size=1, max_size=2)) as pool,
         RabbitMQMessageBus(url, namespace=namespace, topic_naming=naming) as bus,
     ):
         outbox = PostgreSQLOutbox(pool, schema, lease=2.0)  # a dead relay's claim expires soon
