@@ -56,6 +56,12 @@ def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
         assert row in output
 
 
+def test_rabbitmq_benchmark_prints_every_row(rabbitmq_url: str, postgres_dsn: str) -> None:
+    output = run_quick("bench_rabbitmq.py", "--url", rabbitmq_url, "--dsn", postgres_dsn)
+    for row in ("publish with confirms + consume + ack", "outbox relay"):
+        assert row in output
+
+
 def test_saga_benchmark_prints_every_row(postgres_dsn: str) -> None:
     output = run_quick("bench_saga.py", "--dsn", postgres_dsn)
     for row in (

@@ -1,5 +1,5 @@
-"""In-process implementations: message buses, event stores, process, deadline and
-checkpoint stores held in memory."""
+"""In-process implementations: message buses, event stores, process, deadline and checkpoint
+stores, outbox and inbox."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
@@ -9,6 +9,8 @@ from orchestrix.infrastructure.memory.checkpoint_store import (
     InMemoryProjectionLock,
 )
 from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
+from orchestrix.infrastructure.memory.inbox import InMemoryInbox
+from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
 from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
@@ -19,7 +21,9 @@ __all__ = [
     "InMemoryCheckpointStore",
     "InMemoryDeadlineStore",
     "InMemoryEventStore",
+    "InMemoryInbox",
     "InMemoryMessageBus",
+    "InMemoryOutbox",
     "InMemoryProcessStateStore",
     "InMemoryProjectionLock",
     "load_async",

@@ -25,6 +25,7 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import AsyncMessageHandler
+from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.memory._debug import level_cache, log_debug
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
@@ -33,7 +34,12 @@ from orchestrix.infrastructure.memory._failures import (
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import HandlerTable, add_handler, check_message
+from orchestrix.infrastructure.memory._routing import (
+    HandlerTable,
+    TopicSubscriptions,
+    add_handler,
+    check_message,
+)
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
@@ -62,30 +68,43 @@ class InMemoryAsyncMessageBus:
     `asyncio.sleep`); a handler that still fails is dead-lettered when `dead_letter_queue` is
     set, otherwise `publish` raises one `HandlerError` naming every failed handler.
     KeyboardInterrupt, SystemExit and the cancellation of the publishing task propagate.
+    Topics of classes come from `topic_naming`.
     """
 
-    __slots__ = ("_dead_letter_queue", "_handlers", "_lock", "_retry_policy")
+    __slots__ = ("_dead_letter_queue", "_handlers", "_lock", "_retry_policy", "_topics")
 
     def __init__(
         self,
         retry_policy: RetryPolicy | None = None,
         dead_letter_queue: DeadLetterQueue | None = None,
+        topic_naming: TopicNaming | None = None,
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
         self._lock = threading.Lock()
         self._handlers: HandlerTable[AsyncMessageHandler[Any]] = defaultdict(list)
+        self._topics: TopicSubscriptions[AsyncMessageHandler[Any]] = TopicSubscriptions(
+            topic_naming
+        )
 
-    def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
-        """Deliver every later message of exactly `message_type` to `handler`."""
-        add_handler(self._handlers, self._lock, message_type, handler)
-        log_debug(_logger, "Async handler subscribed", message_type=message_type.__name__)
+    def subscribe[T: Message](
+        self, message_type: type[T] | str, handler: AsyncMessageHandler[T]
+    ) -> None:
+        """Deliver every later message of exactly `message_type` to `handler`, or of a topic
+        matching `message_type` when it is a pattern such as `"orders.events.#"`."""
+        add_handler(self._handlers, self._topics, self._lock, message_type, handler)
+        log_debug(
+            _logger,
+            "Async handler subscribed",
+            message_type=getattr(message_type, "__name__", message_type),
+        )
 
     async def publish(self, message: Message) -> None:
         """Run every handler of the message's class; see the class for failures."""
         handlers = self._handlers[type(message)]
         if not handlers:
             check_message(self._handlers, message)
+            self._topics.settle_published(self._lock, type(message), handlers)
         try:
             debug = _levels[DEBUG]
         except KeyError:

@@ -2,9 +2,9 @@
 
 The event store (`store`), the projection, saga, process and deadline stores, what projection
 runners need (checkpoints beside the read model, advisory locks, LISTEN/NOTIFY wake-ups, the
-log's head), the measured connection pool (`connection_pool`) and the schema migrations they
-share (`schema`). asyncpg is imported only inside this package; without it, importing the
-package says how to install it.
+log's head), the measured connection pool (`connection_pool`), the transactional outbox and the
+inbox, and the schema migrations they share (`schema`). asyncpg is imported only inside this
+package; without it, importing the package says how to install it.
 """
 
 try:
@@ -25,8 +25,10 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolNotInitializedError,
 )
 from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
+from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
 from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
 from orchestrix.infrastructure.postgres.log_head import PostgreSQLLogHead
+from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_lock import PostgreSQLProjectionLock
 from orchestrix.infrastructure.postgres.projection_state_store import (
@@ -47,7 +49,9 @@ __all__ = [
     "PostgreSQLCheckpointStore",
     "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
+    "PostgreSQLInbox",
     "PostgreSQLLogHead",
+    "PostgreSQLOutbox",
     "PostgreSQLProcessStateStore",
     "PostgreSQLProjectionLock",
     "PostgreSQLProjectionStateStore",

@@ -1,6 +1,6 @@
 """A projection runner over the PostgreSQL store: the subscription contract with checkpoints,
 LISTEN/NOTIFY wake-ups and the lag figure in PostgreSQL; a late-committing writer is never
-skipped; notifications are only a hint."""
+skipped; notifications are only a hint; the wake-up trigger and the outbox's coexist."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from orchestrix.infrastructure.postgres import (
     PostgreSQLCheckpointStore,
     PostgreSQLEventStore,
     PostgreSQLLogHead,
+    PostgreSQLOutbox,
     PostgreSQLWakeUp,
 )
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
@@ -100,6 +101,24 @@ async def test_an_append_wakes_a_following_projection(
         checkpoint = await store.save(f"writer-{round_}", events)  # where the last one landed
         await runner.wait_for(checkpoint, timeout=10)
     assert recorder.seen == await log_of(AsyncStoreUnderTest(store))
+
+
+async def test_one_append_wakes_followers_and_fills_the_outbox(
+    store: PostgreSQLEventStore, following: Any, raw: asyncpg.Connection
+) -> None:
+    recorder, runner = following
+    outbox = PostgreSQLOutbox(store.pool, store.schema)
+    await outbox.initialize()
+    triggers = await raw.fetch(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal",
+        f'"{store.schema}".events',
+    )
+    assert sorted(row[0] for row in triggers) == ["events_appended", "events_to_outbox"]
+    events = [SubscriptionTick(writer=0, n=n) for n in range(3)]
+    checkpoint = await store.save("writer-0", events)
+    await runner.wait_for(checkpoint, timeout=10)  # only a notification wakes it in time
+    assert recorder.seen == await log_of(AsyncStoreUnderTest(store))
+    assert await outbox.pending_count() == 3
 
 
 async def test_a_notification_is_not_trusted_as_data(
