@@ -22,29 +22,28 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Self
 
-from orchestrix.core.common.exceptions import StoreError
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint
 from orchestrix.core.eventsourcing.projection_dead_letters import DeadLetteredEvent
 from orchestrix.core.eventsourcing.projection_errors import CheckpointConflictError
 from orchestrix.core.eventsourcing.projection_state import ProjectionState
 from orchestrix.infrastructure.sqlite import _projection_rows as rows
-from orchestrix.infrastructure.sqlite._driver import DriverErrors, Synchronous, check_synchronous
+from orchestrix.infrastructure.sqlite._driver import Synchronous
+from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
 from orchestrix.infrastructure.sqlite.projection_lock import SQLiteProjectionLock
-from orchestrix.infrastructure.sqlite.projection_schema import open_projection_database
+from orchestrix.infrastructure.sqlite.projection_schema import PROJECTIONS
 
-_ACCESS = DriverErrors("Cannot access the projection tables")
 MIN_GAP = 0.001
 """Seconds the write lock stays free after a transaction, however short it was."""
 
 
-class SQLiteCheckpointStore:
+class SQLiteCheckpointStore(SQLiteFeature):
     """An exactly-once `CheckpointStore` in one SQLite file."""
 
+    schema = PROJECTIONS
+    role = "checkpoint store"
     exactly_once = True
 
     def __init__(
@@ -54,73 +53,45 @@ class SQLiteCheckpointStore:
         synchronous: Synchronous = "FULL",
         fairness: float = 0.25,
     ) -> None:
-        check_synchronous(synchronous)
         if isinstance(fairness, bool) or not isinstance(fairness, int | float) or fairness < 0:
             raise ValidationError("must be a number, zero or more", "fairness", fairness)
-        self.path = path
+        super().__init__(path, synchronous=synchronous)
         self.fairness = fairness
-        self._synchronous: Synchronous = synchronous
         self._free_until = 0.0  # event-loop time before which no transaction begins
-        self._connection: sqlite3.Connection | None = None
-        self._closed = False
-        self._busy = asyncio.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrix-sqlite")
+        self._busy = asyncio.Lock()  # one transaction at a time uses the connection
 
-    async def _run[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        """`call(connection)` on the worker thread; the file opens there on first use."""
-        if self._closed:
-            raise StoreError("The SQLite checkpoint store is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._call, call)
+    @property
+    def path(self) -> str | os.PathLike[str]:
+        """The SQLite file; the projections' lock files sit beside it."""
+        return self._path
 
-    def _call[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
-        if self._connection is None:
-            self._connection = open_projection_database(self.path, self._synchronous)
-        with _ACCESS:
-            return call(self._connection)
-
-    async def _locked[T](self, call: Callable[[sqlite3.Connection], T]) -> T:
+    async def _locked[T](self, action: str, call: Callable[[sqlite3.Connection], T]) -> T:
+        """`_execute`, once no transaction holds the connection."""
         async with self._busy:
-            return await self._run(call)
-
-    async def initialize(self) -> None:
-        """Open the file and create the projection tables now rather than on first use."""
-        await self._locked(lambda connection: None)
+            return await self._execute(action, call)
 
     async def close(self) -> None:
-        """Close the file once running calls are done; later calls raise StoreError."""
-        if self._closed:
-            return
+        """Close the file once the transaction in progress ends; later calls raise StoreError."""
         async with self._busy:
-            await self._run(lambda connection: connection.close())
-            self._closed = True
-        self._worker.shutdown(wait=False)
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
+            await super().close()
 
     async def load_state(self, projection_id: str) -> ProjectionState | None:
         found = await self._locked(
-            lambda connection: connection.execute(rows.SELECT_STATE, (projection_id,)).fetchone()
+            f"load the checkpoint of projection {projection_id!r}",
+            lambda connection: connection.execute(rows.SELECT_STATE, (projection_id,)).fetchone(),
         )
         return None if found is None else rows.state_from_row(found)
 
     async def save_state(self, state: ProjectionState) -> None:
         await self._locked(
-            lambda connection: connection.execute(rows.UPSERT_STATE, rows.state_row(state))
+            f"save the checkpoint of projection {state.projection_id!r}",
+            lambda connection: connection.execute(rows.UPSERT_STATE, rows.state_row(state)),
         )
 
     async def delete_state(self, projection_id: str) -> None:
         await self._locked(
-            lambda connection: connection.execute(rows.DELETE_STATE, (projection_id,))
+            f"delete the checkpoint of projection {projection_id!r}",
+            lambda connection: connection.execute(rows.DELETE_STATE, (projection_id,)),
         )
 
     def transaction(self) -> _SQLiteTransaction:
@@ -128,15 +99,17 @@ class SQLiteCheckpointStore:
 
     async def dead_letters(self, projection_id: str) -> list[DeadLetteredEvent]:
         found = await self._locked(
+            f"read the dead letters of projection {projection_id!r}",
             lambda connection: connection.execute(
                 rows.SELECT_DEAD_LETTERS, (projection_id,)
-            ).fetchall()
+            ).fetchall(),
         )
         return [rows.dead_letter_from_values(row) for row in found]
 
     async def live(self, name: str) -> str | None:
         found = await self._locked(
-            lambda connection: connection.execute(rows.SELECT_LIVE, (name,)).fetchone()
+            f"read the live version of {name!r}",
+            lambda connection: connection.execute(rows.SELECT_LIVE, (name,)).fetchone(),
         )
         return None if found is None else str(found[0])
 
@@ -194,7 +167,7 @@ class _SQLiteTransaction:
             if (pause := store._free_until - loop.time()) > 0:
                 await asyncio.sleep(pause)  # other writers' turn (see the module docstring)
             self._began = loop.time()
-            self.connection = await store._run(_begin)
+            self.connection = await store._execute("begin a projection transaction", _begin)
         except BaseException:
             store._busy.release()
             raise
@@ -208,34 +181,46 @@ class _SQLiteTransaction:
     ) -> None:
         store, loop = self._store, asyncio.get_running_loop()
         try:
-            await store._run(lambda connection: _finish(connection, error is None))
+            await store._execute(
+                "end a projection transaction",
+                lambda connection: _finish(connection, error is None),
+            )
         finally:
             held = loop.time() - self._began
             store._free_until = loop.time() + max(MIN_GAP, store.fairness * held)
             store._busy.release()
 
     async def save_state(self, state: ProjectionState, expected: Checkpoint) -> None:
-        await self._store._run(lambda connection: _save_state(connection, state, expected))
+        await self._store._execute(
+            f"save the checkpoint of projection {state.projection_id!r}",
+            lambda connection: _save_state(connection, state, expected),
+        )
 
     async def dead_letter(self, entry: DeadLetteredEvent) -> None:
         row = rows.dead_letter_values(entry)
-        await self._store._run(lambda connection: connection.execute(rows.UPSERT_DEAD_LETTER, row))
+        await self._store._execute(
+            f"dead-letter event {entry.event_id!r}",
+            lambda connection: connection.execute(rows.UPSERT_DEAD_LETTER, row),
+        )
 
     async def resolve_dead_letter(self, projection_id: str, event_id: str) -> None:
-        await self._store._run(
+        await self._store._execute(
+            f"resolve the dead letter {event_id!r}",
             lambda connection: connection.execute(
                 rows.DELETE_DEAD_LETTER, (projection_id, event_id)
-            )
+            ),
         )
 
     async def discard_dead_letters(self, projection_id: str) -> None:
-        await self._store._run(
-            lambda connection: connection.execute(rows.DELETE_DEAD_LETTERS, (projection_id,))
+        await self._store._execute(
+            f"discard the dead letters of projection {projection_id!r}",
+            lambda connection: connection.execute(rows.DELETE_DEAD_LETTERS, (projection_id,)),
         )
 
     async def set_live(self, name: str, projection_id: str) -> None:
-        await self._store._run(
-            lambda connection: connection.execute(rows.UPSERT_LIVE, (name, projection_id))
+        await self._store._execute(
+            f"make {projection_id!r} the live version of {name!r}",
+            lambda connection: connection.execute(rows.UPSERT_LIVE, (name, projection_id)),
         )
 
 

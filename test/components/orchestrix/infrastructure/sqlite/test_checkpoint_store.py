@@ -94,4 +94,4 @@ async def test_the_log_head_counts_without_decoding(tmp_path: Path) -> None:
         assert (await head.backlog(START)).oldest == first.timestamp
         assert (await head.backlog(Checkpoint(0, 3))).lag().events == 0
     finally:
-        head.close()
+        await head.close()

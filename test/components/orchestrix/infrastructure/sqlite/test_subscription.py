@@ -4,7 +4,7 @@ figure in the same SQLite file, passes the subscription contract."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +53,9 @@ class SQLiteSubscription(ExactlyOnceSubscriptionContract):
             return [value for (value,) in rows]
 
     @pytest.fixture
-    def head(self, path: Path) -> Iterator[SQLiteLogHead]:
-        head = SQLiteLogHead(path)
-        yield head
-        head.close()
+    async def head(self, path: Path) -> AsyncIterator[SQLiteLogHead]:
+        async with SQLiteLogHead(path) as head:
+            yield head
 
 
 class TestSubscriptionOverSQLiteEventStore(SQLiteSubscription):
