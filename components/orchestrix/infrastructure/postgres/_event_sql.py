@@ -34,17 +34,17 @@ class EventStatements:
 
 _BATCH = """batch(
     event_id, event_type, schema_version, correlation_id, causation_id, trace_id, actor_id,
-    occurred_at, payload, n
+    occurred_at, payload, type_hint, n
 )"""
 
 # One event as scalar parameters: the server runs this measurably faster than `unnest`.
 _ONE = f"""(VALUES (
-    $3, $4, $5::integer, $6, $7, $8, $9, $10::timestamptz, $11::jsonb, 1::bigint
+    $3, $4, $5::integer, $6, $7, $8, $9, $10::timestamptz, $11::json, $12, 1::bigint
 )) AS {_BATCH}"""
 
 _MANY = f"""unnest(
     $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::timestamptz[], $11::jsonb[]
+    $10::timestamptz[], $11::json[], $12::text[]
 ) WITH ORDINALITY AS {_BATCH}"""
 
 
@@ -53,11 +53,11 @@ def _append(schema: str, source: str, *, expected: bool) -> str:
     insert = f"""
         INSERT INTO {schema}.events (
             stream_id, version, event_id, event_type, schema_version, correlation_id,
-            causation_id, trace_id, actor_id, occurred_at, payload
+            causation_id, trace_id, actor_id, occurred_at, payload, type_hint
         )"""
     fields = """batch.event_id, batch.event_type, batch.schema_version, batch.correlation_id,
             batch.causation_id, batch.trace_id, batch.actor_id, batch.occurred_at,
-            batch.payload"""
+            batch.payload, batch.type_hint"""
     if expected:
         return f"""{insert}
         SELECT $1, $2::bigint + batch.n, {fields}
@@ -83,8 +83,10 @@ def _create_one(schema: str) -> str:
     return f"""
         INSERT INTO {schema}.events (
             stream_id, version, event_id, event_type, schema_version, correlation_id,
-            causation_id, trace_id, actor_id, occurred_at, payload
-        ) VALUES ($1, $2::bigint + 1, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::jsonb)
+            causation_id, trace_id, actor_id, occurred_at, payload, type_hint
+        ) VALUES (
+            $1, $2::bigint + 1, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::json, $12
+        )
         """
 
 
@@ -103,14 +105,15 @@ def event_statements(schema: str) -> EventStatements:
             SELECT event_id FROM {schema}.events WHERE event_id = ANY($1::text[])
         """,
         load=f"""
-            SELECT version, payload, schema_version FROM {schema}.events
+            SELECT version, payload, schema_version, event_type, type_hint FROM {schema}.events
             WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3
         """,
         # Transactions still running may yet commit events: read only those older than all of
         # them, in (transaction, position) order (SPEC §4). xid8 travels as text; the output
         # is named `tx` so that ORDER BY means the indexed column, not the cast.
         read_all=f"""
-            SELECT tx_id::text::bigint AS tx, position, stream_id, version, payload, schema_version
+            SELECT tx_id::text::bigint AS tx, position, stream_id, version, payload, schema_version,
+                event_type, type_hint
             FROM {schema}.events
             WHERE (tx_id, position) > ($1::bigint::text::xid8, $2::bigint)
                 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -127,7 +130,7 @@ def event_statements(schema: str) -> EventStatements:
         save_snapshot=f"""
             INSERT INTO {schema}.snapshots AS kept (
                 aggregate_id, aggregate_type, version, schema_version, state, taken_at
-            ) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+            ) VALUES ($1, $2, $3, $4, $5::json, $6)
             ON CONFLICT (aggregate_id) DO UPDATE SET
                 aggregate_type = excluded.aggregate_type, version = excluded.version,
                 schema_version = excluded.schema_version, state = excluded.state,

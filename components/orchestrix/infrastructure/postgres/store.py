@@ -26,11 +26,16 @@ from orchestrix.core.common.exceptions import (
 )
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
-from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.eventsourcing.event_store import (
+    validate_checkpoint,
+    validate_events,
+    validate_expected_version,
+    validate_stream_id,
+    validate_version,
+)
+from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import decode_event, event_to_data
-from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.messaging.codec import decode_event, encode_event, stored_type
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import event_statements
@@ -112,7 +117,7 @@ class PostgreSQLEventStore:
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
+    ) -> Checkpoint | None:
         """Append `events` atomically, checking `expected_version` when given.
 
         Raises `ConcurrencyError` (stream not at `expected_version`), `DuplicateEventError`
@@ -121,10 +126,9 @@ class PostgreSQLEventStore:
         nothing is written.
         """
         validate_stream_id(aggregate_id)
-        if expected_version is not None:
-            _check_int(expected_version, "expected_version")
+        validate_expected_version(expected_version)
         if not events:
-            return
+            return None
         validate_events(events)
         sql, expected = self._sql, expected_version is not None
         if len(events) == 1:
@@ -160,7 +164,7 @@ class PostgreSQLEventStore:
             if expected_version is not None and status.endswith(" 0"):  # "INSERT 0 0"
                 actual = await self._stream_version(aggregate_id)
                 raise ConcurrencyError(aggregate_id, expected_version, actual)
-            return
+            return None
 
     async def _stream_version(self, aggregate_id: str) -> int:
         try:
@@ -191,9 +195,7 @@ class PostgreSQLEventStore:
         A long stream is read in pages, each decoded while the server renders the next.
         """
         validate_stream_id(aggregate_id)
-        _check_int(from_version, "from_version")
-        if from_version < 0:
-            raise ValidationError("must not be negative", "from_version", from_version)
+        validate_version(from_version, "from_version")
         sql, events = self._sql.load, []
         try:
             async with self.pool.acquire() as connection:
@@ -220,8 +222,7 @@ class PostgreSQLEventStore:
         seconds for the older transactions before returning. Each batch is decoded while the
         server renders the next; no connection is held while the caller consumes events.
         """
-        if type(batch_size) is not int or batch_size < 1:
-            raise ValidationError("must be a positive integer", "batch_size", batch_size)
+        validate_checkpoint(after, batch_size)
         cursor, pause, deadline = (after.tx_id, after.position), 0.002, None
         rows = await self._log_page(cursor, batch_size)
         while True:
@@ -272,7 +273,8 @@ class PostgreSQLEventStore:
 
     async def save_snapshot_async(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
-        state = dump_json(snapshot.state).decode()
+        validate_stream_id(snapshot.aggregate_id)
+        state = encode_state(snapshot).decode()
         try:
             async with self.pool.acquire() as connection:
                 await connection.execute(
@@ -288,7 +290,9 @@ class PostgreSQLEventStore:
             raise_translated(error, f"saving a snapshot of {snapshot.aggregate_id!r}")
 
     async def load_snapshot_async(self, aggregate_id: str) -> Snapshot | None:
-        """The latest snapshot of the aggregate, if any."""
+        """The latest snapshot of the aggregate, if any; `EventDecodingError` when the stored
+        one is damaged (the repository then replays the events instead)."""
+        validate_stream_id(aggregate_id)
         try:
             async with self.pool.acquire() as connection:
                 row = await connection.fetchrow(self._sql.load_snapshot, aggregate_id)
@@ -297,42 +301,46 @@ class PostgreSQLEventStore:
         if row is None:
             return None
         aggregate_type, version, state, taken_at, schema_version = row
-        return Snapshot(
-            aggregate_id, aggregate_type, version, load_json(state), taken_at, schema_version
-        )
-
-
-def _check_int(value: object, field: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError("must be an integer", field, value)
+        state = decode_state(aggregate_id, state)
+        return Snapshot(aggregate_id, aggregate_type, version, state, taken_at, schema_version)
 
 
 def _row(event: Event) -> tuple[Any, ...]:
     """The values an append statement takes after the stream and version (as scalars for one
     event, one array each for a batch); the payload is encoded here, so a bad event fails
     before anything is sent."""
+    stored = stored_type(event)
     return (
         event.id,
-        event.type,
-        type(event).__schema_version__,
+        stored.type_name,
+        stored.schema_version,
         event.correlation_id,
         event.causation_id,
         event.trace_id,
         event.actor_id,
         event.timestamp,
-        dump_json(event_to_data(event)).decode(),
+        encode_event(event).decode(),
+        stored.hint,
     )
 
 
 def _decode(rows: list[Any]) -> list[Event]:
-    """Events from `load` rows (version, payload, schema version)."""
-    return [decode_event(row[1], row[2]) for row in rows]
+    """Events from `load` rows (version, payload, schema version, type name, class hint)."""
+    return [decode_event(row[1], row[2], type_name=row[3], hint=row[4]) for row in rows]
 
 
 def _records(rows: list[Any]) -> list[RecordedEvent]:
-    """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema)."""
+    """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
+    version, type name, class hint)."""
     return [
-        RecordedEvent(decode_event(row[4], row[5]), row[2], row[3], row[1], row[0]) for row in rows
+        RecordedEvent(
+            decode_event(row[4], row[5], type_name=row[6], hint=row[7]),
+            row[2],
+            row[3],
+            row[1],
+            row[0],
+        )
+        for row in rows
     ]
 
 

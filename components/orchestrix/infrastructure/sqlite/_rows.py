@@ -14,25 +14,25 @@ from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
-from orchestrix.core.eventsourcing.snapshot import Snapshot
-from orchestrix.core.messaging.codec import decode_event, event_to_data
-from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
+from orchestrix.core.messaging.codec import decode_event, event_to_data, stored_type
+from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.message import Event
 
 SELECT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
 INSERT_EVENT = """
     INSERT INTO events (
         stream_id, version, event_id, event_type, schema_version, timestamp,
-        correlation_id, causation_id, trace_id, actor_id, payload
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        correlation_id, causation_id, trace_id, actor_id, payload, type_hint
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 SELECT_STREAM = """
-    SELECT version, schema_version, payload FROM events
+    SELECT version, schema_version, payload, event_type, type_hint FROM events
     WHERE stream_id = ? AND version > ? ORDER BY version
 """
 SELECT_AFTER = """
-    SELECT position, stream_id, version, schema_version, payload FROM events
-    WHERE position > ? ORDER BY position LIMIT ?
+    SELECT position, stream_id, version, schema_version, payload, event_type, type_hint
+    FROM events WHERE position > ? ORDER BY position LIMIT ?
 """
 UPSERT_SNAPSHOT = """
     INSERT INTO snapshots (aggregate_id, aggregate_type, version, schema_version, timestamp, state)
@@ -50,8 +50,10 @@ SELECT_SNAPSHOT = """
     FROM snapshots WHERE aggregate_id = ?
 """
 
-type EncodedEvent = tuple[str, str, int, str, str | None, str | None, str | None, str | None, str]
-"""An event's columns after the stream id and version, payload last."""
+type EncodedEvent = tuple[
+    str, str, int, str, str | None, str | None, str | None, str | None, str, str
+]
+"""An event's columns after the stream id and version, payload and class hint last."""
 
 _ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
 
@@ -63,16 +65,18 @@ def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
 
 def _columns(event: Event) -> EncodedEvent:
     data = event_to_data(event)  # its timestamp text serves the column too: encoded once
+    stored = stored_type(event)
     return (
         event.id,
-        event.type,
-        type(event).__schema_version__,
+        stored.type_name,
+        stored.schema_version,
         data["timestamp"],
         event.correlation_id,
         event.causation_id,
         event.trace_id,
         event.actor_id,
         dump_json(data).decode(),
+        stored.hint,
     )
 
 
@@ -84,19 +88,25 @@ def event_rows(
         yield (aggregate_id, version, *columns)
 
 
-def decode_stored(aggregate_id: str, version: int, schema_version: int, payload: str) -> Event:
-    """The event stored at `version` of a stream; a bad payload names where it is."""
+type StreamRow = tuple[int, int, str, str, str | None]
+"""A row of `SELECT_STREAM`: version, schema version, payload, type name, class hint."""
+type LogRow = tuple[int, str, int, int, str, str, str | None]
+"""A row of `SELECT_AFTER`: position, stream id, then the columns of a `StreamRow`."""
+
+
+def decode_stored(aggregate_id: str, row: StreamRow) -> Event:
+    """The event of a `SELECT_STREAM` row; a bad payload names where it is."""
+    version, schema_version, payload, event_type, type_hint = row
     try:
-        return decode_event(payload, schema_version)
+        return decode_event(payload, schema_version, type_name=event_type, hint=type_hint)
     except EventDecodingError as error:
         raise EventDecodingError(f"Stream {aggregate_id!r}, version {version}: {error}") from error
 
 
-def recorded_event(
-    position: int, aggregate_id: str, version: int, schema_version: int, payload: str
-) -> RecordedEvent:
+def recorded_event(row: LogRow) -> RecordedEvent:
     """A row of `SELECT_AFTER` as a log entry."""
-    event = decode_stored(aggregate_id, version, schema_version, payload)
+    position, aggregate_id, version = row[0], row[1], row[2]
+    event = decode_stored(aggregate_id, row[2:])
     return RecordedEvent(event, aggregate_id, version, position)
 
 
@@ -127,7 +137,7 @@ def snapshot_row(snapshot: Snapshot) -> tuple[Any, ...]:
         snapshot.version,
         snapshot.schema_version,
         snapshot.timestamp.isoformat(),
-        dump_json(snapshot.state).decode(),
+        encode_state(snapshot).decode(),
     )
 
 
@@ -139,9 +149,7 @@ def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
     except (TypeError, ValueError) as error:
         message = f"Snapshot of {aggregate_id!r} has a bad timestamp: {error}"
         raise EventDecodingError(message) from error
-    data = load_json(state)
-    if not isinstance(data, dict):
-        raise EventDecodingError(f"Snapshot of {aggregate_id!r} has a state that is not an object")
+    data = decode_state(aggregate_id, state)
     return Snapshot(aggregate_id, aggregate_type, version, data, moment, schema_version)
 
 
