@@ -7,10 +7,11 @@ written by earlier versions keeps loading. Untyped values (`Any`, `object`, bare
 must be JSON values: `None`, `bool`, `int`, finite `float`, `str`, `list` and `dict` with `str`
 keys, nested at most `MAX_DEPTH` deep; they are copied, so the data never aliases the object.
 
-Stored shapes: Decimal, UUID and dates as text; ints beyond 64 bits as text (JSON readers in
-other languages lose them); non-finite floats as "nan"/"inf"/"-inf"; sets and tuples as lists;
-dicts with non-string keys as `[key, value]` pairs; unions other than `X | None` as a
-`[member tag, value]` pair, so `Decimal | str` decodes to the right type.
+Stored shapes: Decimal, UUID and dates as text; ints as JSON numbers of any size (data written
+before kept those beyond 64 bits as text, which still decodes); non-finite floats as "nan",
+"inf" and "-inf"; sets and tuples as lists; dicts with non-string keys as `[key, value]`
+pairs; unions other than `X | None` as a `[member tag, value]` pair, so `Decimal | str`
+decodes to the right type.
 """
 
 from __future__ import annotations
@@ -57,10 +58,10 @@ def _exact(kind: type) -> Convert:
     return check
 
 
-def _encode_int(value: Any) -> int | str:
+def _encode_int(value: Any) -> int:
     if type(value) is not int:
         _refuse("int", value)
-    return value if INT64_MIN <= value <= INT64_MAX else str(value)
+    return value
 
 
 def _decode_int(data: Any) -> int:
@@ -145,19 +146,11 @@ def _with_none(encode: Convert) -> Convert:
     return encode_optional
 
 
-def _not_none(encode: Convert) -> Convert:
-    def encode_required(value: Any) -> Any:
-        if value is None:
-            _refuse("a value", value)
-        return encode(value)
-
-    return encode_required
-
-
 def converters(hint: Any, nested: Callable[[type], Pair]) -> Pair:
     """The (encode, decode) pair for a field's hint; decode None means "JSON carries it".
 
-    The encoder refuses None unless the hint allows it; decoders pass None through.
+    Every encoder checks the exact type, so it refuses None unless the hint allows it;
+    decoders pass None through.
     `nested(cls)` gives the pair of a nested dataclass (the codec's own plans).
     """
     return _pair(hint, nested)
@@ -180,7 +173,7 @@ def _pair(hint: Any, nested: Callable[[type], Pair]) -> Pair:
     hint = _unwrap(hint)
     if hint in _SCALARS:
         encode, decode = _SCALARS[hint]
-        return _not_none(encode), decode
+        return encode, decode
     if hint is Any or hint is object:
         return json_value, None
     if hint is None or hint is type(None):
@@ -194,7 +187,7 @@ def _pair(hint: Any, nested: Callable[[type], Pair]) -> Pair:
         return _enum(hint)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         encode, decode = nested(hint)
-        return _not_none(encode), decode
+        return encode, decode
     if hint is dict or origin is dict:
         key, value = args if args else (str, Any)
         return _dict(key, value, nested)
@@ -230,7 +223,7 @@ def _enum(enum_type: type[enum.Enum]) -> Pair:
             return value.value
         _refuse(enum_type.__qualname__, value)
 
-    return _not_none(encode), enum_type
+    return encode, enum_type
 
 
 def _collection(kind: type, args: tuple[Any, ...], nested: Callable[[type], Pair]) -> Pair:
@@ -248,7 +241,7 @@ def _collection(kind: type, args: tuple[Any, ...], nested: Callable[[type], Pair
                 for (_, dec), item in zip(pairs, data, strict=True)
             )
 
-        return _not_none(encode_fixed), decode_fixed
+        return encode_fixed, decode_fixed
     item_encode, item_decode = converters(args[0] if args else Any, nested)
     name = kind.__name__
 
@@ -259,13 +252,13 @@ def _collection(kind: type, args: tuple[Any, ...], nested: Callable[[type], Pair
         return [item_encode(item) for item in items]
 
     if item_decode is None:
-        return _not_none(encode), None if kind is list else typing.cast(Convert, kind)
+        return encode, None if kind is list else typing.cast(Convert, kind)
 
     def decode(data: Any) -> Any:
         items = (None if item is None else item_decode(item) for item in data)
         return kind(items)
 
-    return _not_none(encode), decode
+    return encode, decode
 
 
 def _dict(key_type: Any, value_type: Any, nested: Callable[[type], Pair]) -> Pair:
@@ -283,13 +276,13 @@ def _dict(key_type: Any, value_type: Any, nested: Callable[[type], Pair]) -> Pai
             return data
 
         if value_decode is None:
-            return _not_none(encode), None
+            return encode, None
         decode_item = value_decode
 
         def decode(data: Any) -> dict[str, Any]:
             return {k: None if v is None else decode_item(v) for k, v in data.items()}
 
-        return _not_none(encode), decode
+        return encode, decode
     # Non-string keys cannot be JSON object keys: store the items as [key, value] pairs.
     key_encode, key_decode = converters(key_type, nested)
 
@@ -306,7 +299,7 @@ def _dict(key_type: Any, value_type: Any, nested: Callable[[type], Pair]) -> Pai
             for k, v in data
         }
 
-    return _not_none(encode_pairs), decode_pairs
+    return encode_pairs, decode_pairs
 
 
 def _union(args: tuple[Any, ...], nested: Callable[[type], Pair]) -> Pair:
@@ -336,7 +329,7 @@ def _union(args: tuple[Any, ...], nested: Callable[[type], Pair]) -> Pair:
         member_decode = by_tag[tag][2]
         return value if member_decode is None or value is None else member_decode(value)
 
-    return (_with_none(encode_tagged) if optional else _not_none(encode_tagged)), decode_tagged
+    return (_with_none(encode_tagged) if optional else encode_tagged), decode_tagged
 
 
 def _tag(hint: Any) -> str:

@@ -26,6 +26,13 @@ _lock = threading.Lock()
 _classes: dict[tuple[str, int], list[type[Message]]] = {}
 _newest: dict[str, int] = {}
 _resolved: dict[tuple[str, int | None, str | None], type[Message] | None] = {}
+_generation = [0]
+
+
+def registry_generation() -> int:
+    """A number that changes whenever a class is registered or forgotten: caches of resolved
+    names (the codec's decoders) are valid while it stays the same."""
+    return _generation[0]
 
 
 def class_hint(cls: type) -> str:
@@ -45,6 +52,7 @@ def register_message_class(cls: type[Message], type_name: str, schema_version: i
         _classes[key] = [*kept, cls]
         _newest[type_name] = max(schema_version, _newest.get(type_name, schema_version))
         _resolved.clear()
+        _generation[0] += 1
 
 
 def forget_message_class(cls: type[Message]) -> None:
@@ -54,6 +62,7 @@ def forget_message_class(cls: type[Message]) -> None:
             if cls in found:
                 _classes[key] = [other for other in found if other is not cls]
         _resolved.clear()
+        _generation[0] += 1
 
 
 def _same_definition(a: type, b: type) -> bool:
@@ -115,4 +124,5 @@ __all__ = [
     "latest_schema_version",
     "message_class",
     "register_message_class",
+    "registry_generation",
 ]

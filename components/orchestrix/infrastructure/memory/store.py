@@ -15,6 +15,7 @@ import dataclasses
 import threading
 from array import array
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
@@ -151,7 +152,8 @@ class InMemoryEventStore:
             encoded_log = bool(self._encoded_streams)
         if encoded_log:
             events = _thawed(events)  # type: ignore[assignment]
-        return list(map(RecordedEvent, events, streams, versions, range(start + 1, end + 1)))  # type: ignore[arg-type]
+        positions = range(start + 1, end + 1)
+        return list(map(RecordedEvent._make, zip(events, streams, versions, positions, repeat(0))))
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""

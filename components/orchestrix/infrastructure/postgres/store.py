@@ -35,7 +35,7 @@ from orchestrix.core.eventsourcing.event_store import (
 )
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import decode_event, encode_event, stored_type
+from orchestrix.core.messaging.codec import encode_event, event_reader, stored_type
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import event_statements
@@ -326,22 +326,17 @@ def _row(event: Event) -> tuple[Any, ...]:
 
 def _decode(rows: list[Any]) -> list[Event]:
     """Events from `load` rows (version, payload, schema version, type name, class hint)."""
-    return [decode_event(row[1], row[2], type_name=row[3], hint=row[4]) for row in rows]
+    read = event_reader()
+    return [read(row[1], row[2], row[3], row[4]) for row in rows]
 
 
 def _records(rows: list[Any]) -> list[RecordedEvent]:
     """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
-    version, type name, class hint)."""
-    return [
-        RecordedEvent(
-            decode_event(row[4], row[5], type_name=row[6], hint=row[7]),
-            row[2],
-            row[3],
-            row[1],
-            row[0],
-        )
-        for row in rows
-    ]
+    version, type name, class hint), decoded as a batch."""
+    read = event_reader()
+    events = [read(row[4], row[5], row[6], row[7]) for row in rows]
+    columns = [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows], [r[0] for r in rows]
+    return list(map(RecordedEvent._make, zip(events, *columns, strict=True)))
 
 
 __all__ = ["PostgreSQLEventStore"]

@@ -8,14 +8,15 @@ list of `?` placeholders.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
-from orchestrix.core.messaging.codec import decode_event, event_to_data, stored_type
+from orchestrix.core.messaging.codec import event_reader, event_to_data, stored_type
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.message import Event
 
@@ -94,20 +95,44 @@ type LogRow = tuple[int, str, int, int, str, str, str | None]
 """A row of `SELECT_AFTER`: position, stream id, then the columns of a `StreamRow`."""
 
 
-def decode_stored(aggregate_id: str, row: StreamRow) -> Event:
-    """The event of a `SELECT_STREAM` row; a bad payload names where it is."""
+def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
+    """The events of `SELECT_STREAM` rows, decoded as a batch; a bad payload names its row."""
+    read = event_reader()
+    try:
+        return [read(row[2], row[1], row[3], row[4]) for row in rows]
+    except EventDecodingError:
+        for row in rows:  # find the damaged row, to say where it is
+            _decode_one(read, aggregate_id, row)
+        raise
+
+
+def decode_log(rows: list[LogRow]) -> list[RecordedEvent]:
+    """The log entries of `SELECT_AFTER` rows, decoded as a batch."""
+    read = event_reader()
+    try:
+        events = [read(row[4], row[3], row[5], row[6]) for row in rows]
+    except EventDecodingError:
+        for row in rows:
+            _decode_one(read, row[1], row[2:])
+        raise
+    return list(
+        map(
+            RecordedEvent._make,
+            zip(
+                events, [r[1] for r in rows], [r[2] for r in rows], [r[0] for r in rows], repeat(0)
+            ),
+        )
+    )
+
+
+def _decode_one(
+    read: Callable[[str, int, str, str | None], Event], aggregate_id: str, row: StreamRow
+) -> Event:
     version, schema_version, payload, event_type, type_hint = row
     try:
-        return decode_event(payload, schema_version, type_name=event_type, hint=type_hint)
+        return read(payload, schema_version, event_type, type_hint)
     except EventDecodingError as error:
         raise EventDecodingError(f"Stream {aggregate_id!r}, version {version}: {error}") from error
-
-
-def recorded_event(row: LogRow) -> RecordedEvent:
-    """A row of `SELECT_AFTER` as a log entry."""
-    position, aggregate_id, version = row[0], row[1], row[2]
-    event = decode_stored(aggregate_id, row[2:])
-    return RecordedEvent(event, aggregate_id, version, position)
 
 
 def first_duplicate(connection: sqlite3.Connection, ids: Sequence[str]) -> str | None:
@@ -161,11 +186,11 @@ __all__ = [
     "SELECT_VERSION",
     "UPSERT_SNAPSHOT",
     "EncodedEvent",
-    "decode_stored",
+    "decode_log",
+    "decode_stream",
     "encode_events",
     "event_rows",
     "first_duplicate",
-    "recorded_event",
     "snapshot_from_row",
     "snapshot_row",
 ]

@@ -100,7 +100,7 @@ class SQLiteEventStore:
         with self._lock, _LOADING:
             found = self._connection.execute(rows.SELECT_STREAM, (aggregate_id, from_version))
             stored = found.fetchall()
-        return [rows.decode_stored(aggregate_id, row) for row in stored]
+        return rows.decode_stream(aggregate_id, stored)
 
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -124,7 +124,7 @@ class SQLiteEventStore:
             stored = self._connection.execute(
                 rows.SELECT_AFTER, (after.position, batch_size)
             ).fetchall()
-        return [rows.recorded_event(row) for row in stored]
+        return rows.decode_log(stored)
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
