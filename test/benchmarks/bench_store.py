@@ -239,12 +239,14 @@ RAW_INSERT = """
 HAS_HINT = len(MIGRATIONS) >= 2  # the class hint column arrived with migration 2
 if HAS_HINT:
     RAW_INSERT = RAW_INSERT.replace("payload)", "payload, type_hint)").replace("?)", "?, ?)")
-RAW_STREAM = """
-    SELECT version, schema_version, payload FROM events
+# The reads fetch what the store needs to decode a row: with class hints, those too.
+_HINT = ", type_hint" if HAS_HINT else ""
+RAW_STREAM = f"""
+    SELECT version, schema_version, payload, event_type {_HINT} FROM events
     WHERE stream_id = ? AND version > ? ORDER BY version
 """
-RAW_LOG = """
-    SELECT position, stream_id, version, schema_version, payload FROM events
+RAW_LOG = f"""
+    SELECT position, stream_id, version, schema_version, payload, event_type {_HINT} FROM events
     WHERE position > ? ORDER BY position LIMIT ?
 """
 
@@ -335,7 +337,7 @@ class SQLiteBench:
 
         def work() -> None:
             rows = raw.execute(RAW_STREAM, ("big", 0)).fetchall()
-            [parse(payload) for _, _, payload in rows]
+            [parse(row[2]) for row in rows]
 
         return lambda: (size, timed(work))
 

@@ -25,9 +25,11 @@ import functools
 import types
 import typing
 import uuid
+from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventEncodingError
@@ -245,4 +247,36 @@ def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
     return read
 
 
-__all__ = ["AVAILABLE", "REFUSED", "FastPlan", "fast_reader", "fast_type"]
+def batch_reader(cls: type) -> Callable[[list[Any]], list[Any] | None] | None:
+    """A function that decodes many payloads of `cls` in a few C calls (msgspec parses them as
+    one JSON array; the instances are made and filled by `map`), or returns None when any of
+    them needs the pure path; None if `cls` cannot be read this way."""
+    fast = _fast_plan(cls)
+    the_plan = plan(cls)
+    if fast is None or fast.post or not the_plan.uses_dict:
+        return None
+    shape = fast.decoder.type
+    many = msgspec.json.Decoder(list[shape])  # type: ignore[valid-type]
+    count, new, fill = len(the_plan.names), object.__new__, object.__setattr__
+    refused: tuple[type[BaseException], ...] = (*REFUSED, RecursionError, TypeError)
+
+    def read_many(raws: list[Any]) -> list[Any] | None:
+        try:
+            joined = (
+                ("[" + ",".join(raws) + "]")
+                if type(raws[0]) is str
+                else b"[" + b",".join(raws) + b"]"
+            )
+            values = many.decode(joined)
+        except refused:
+            return None
+        if len(values) != len(raws) or set(map(len, values)) != {count}:
+            return None  # a payload of another shape of the class, or not one per row
+        objects: list[Any] = list(map(new, repeat(cls, len(values))))
+        deque(map(fill, objects, repeat("__dict__"), values), maxlen=0)
+        return objects
+
+    return read_many
+
+
+__all__ = ["AVAILABLE", "REFUSED", "FastPlan", "batch_reader", "fast_reader", "fast_type"]

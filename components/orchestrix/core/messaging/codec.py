@@ -201,12 +201,57 @@ def _reader(
     return found
 
 
+type _Key = tuple[str, int | None, str | None]
+_batch_readers: dict[_Key, Callable[[list[Any]], list[Any] | None] | None] = {}
+
+
+def decode_columns(
+    payloads: list[Any], schema_versions: list[int], type_names: list[str], hints: list[str | None]
+) -> list[Event]:
+    """The events of a batch of stored rows, given as columns: payloads of one stored identity
+    are decoded together in C where they can be, the others one by one."""
+    read = event_reader()  # also drops cached decoders when the registry changed
+    keys: list[_Key] = list(zip(type_names, schema_versions, hints, strict=True))
+    if not keys:
+        return []
+    if len(set(keys)) == 1:
+        return _decode_group(keys[0], payloads, read)
+    groups: dict[_Key, list[int]] = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    events: list[Any] = [None] * len(keys)
+    for key, indices in groups.items():
+        decoded = _decode_group(key, [payloads[index] for index in indices], read)
+        for index, event in zip(indices, decoded, strict=True):
+            events[index] = event
+    return events
+
+
+def _decode_group(
+    key: _Key,
+    raws: list[Any],
+    read: Callable[[bytes | str, int | None, str, str | None], Event],
+) -> list[Event]:
+    if key in _batch_readers:
+        batch = _batch_readers[key]
+    else:
+        cls = resolve_class(key[0], key[1], key[2])
+        batch = _batch_readers[key] = _fast.batch_reader(cls) if cls is not None else None
+    if batch is not None and len(raws) > 1:
+        events = batch(raws)
+        if events is not None:
+            return events
+    name, version, hint = key
+    return [read(raw, version, name, hint) for raw in raws]
+
+
 def event_reader() -> Callable[[bytes | str, int | None, str, str | None], Event]:
     """A function that decodes stored rows (payload, schema version, type name, class hint),
     for stores reading a batch: it looks each stored identity's decoder up once."""
     generation = registry_generation()
     if generation != _readers_generation[0]:
         _readers.clear()  # classes were defined or forgotten since: resolve names again
+        _batch_readers.clear()
         _readers_generation[0] = generation
     cache, build = _readers, _reader
 
@@ -260,10 +305,23 @@ class EncodedEvent:
     raw: bytes
 
     def event(self) -> Event:
+        if self.origin is None:
+            fast = _copy_readers[self.cls] if self.cls in _copy_readers else _copy_reader(self.cls)
+            copy = fast(self.raw) if fast is not None else None
+            if copy is not None:
+                return typing.cast(Event, copy)
         data = load_json(self.raw)
         if self.origin is not None:
             return _unknown_event(data, self.origin)
         return typing.cast(Event, rebuild(self.cls, data, owned=True))
+
+
+_copy_readers: dict[type, Callable[[bytes | str], Any] | None] = {}
+
+
+def _copy_reader(cls: type) -> Callable[[bytes | str], Any] | None:
+    found = _copy_readers[cls] = _fast.fast_reader(cls)
+    return found
 
 
 def encoded(event: Event, raw: bytes) -> EncodedEvent:
@@ -275,6 +333,7 @@ def encoded(event: Event, raw: bytes) -> EncodedEvent:
 __all__ = [
     "EncodedEvent",
     "StoredType",
+    "decode_columns",
     "decode_event",
     "encode_event",
     "encoded",

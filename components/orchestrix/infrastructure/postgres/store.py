@@ -35,7 +35,7 @@ from orchestrix.core.eventsourcing.event_store import (
 )
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import encode_event, event_reader, stored_type
+from orchestrix.core.messaging.codec import decode_columns, encode_event, stored_type
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import event_statements
@@ -325,16 +325,19 @@ def _row(event: Event) -> tuple[Any, ...]:
 
 
 def _decode(rows: list[Any]) -> list[Event]:
-    """Events from `load` rows (version, payload, schema version, type name, class hint)."""
-    read = event_reader()
-    return [read(row[1], row[2], row[3], row[4]) for row in rows]
+    """Events from `load` rows (version, payload, schema version, type name, class hint),
+    decoded as a batch."""
+    return decode_columns(
+        [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+    )
 
 
 def _records(rows: list[Any]) -> list[RecordedEvent]:
     """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
     version, type name, class hint), decoded as a batch."""
-    read = event_reader()
-    events = [read(row[4], row[5], row[6], row[7]) for row in rows]
+    events = decode_columns(
+        [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+    )
     columns = [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows], [r[0] for r in rows]
     return list(map(RecordedEvent._make, zip(events, *columns, strict=True)))
 

@@ -16,7 +16,12 @@ from typing import Any
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
-from orchestrix.core.messaging.codec import event_reader, event_to_data, stored_type
+from orchestrix.core.messaging.codec import (
+    decode_columns,
+    event_reader,
+    event_to_data,
+    stored_type,
+)
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.message import Event
 
@@ -97,10 +102,12 @@ type LogRow = tuple[int, str, int, int, str, str, str | None]
 
 def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
     """The events of `SELECT_STREAM` rows, decoded as a batch; a bad payload names its row."""
-    read = event_reader()
     try:
-        return [read(row[2], row[1], row[3], row[4]) for row in rows]
+        return decode_columns(
+            [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+        )
     except EventDecodingError:
+        read = event_reader()
         for row in rows:  # find the damaged row, to say where it is
             _decode_one(read, aggregate_id, row)
         raise
@@ -108,10 +115,12 @@ def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
 
 def decode_log(rows: list[LogRow]) -> list[RecordedEvent]:
     """The log entries of `SELECT_AFTER` rows, decoded as a batch."""
-    read = event_reader()
     try:
-        events = [read(row[4], row[3], row[5], row[6]) for row in rows]
+        events = decode_columns(
+            [r[4] for r in rows], [r[3] for r in rows], [r[5] for r in rows], [r[6] for r in rows]
+        )
     except EventDecodingError:
+        read = event_reader()
         for row in rows:
             _decode_one(read, row[1], row[2:])
         raise

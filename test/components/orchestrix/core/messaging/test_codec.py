@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
@@ -256,6 +260,7 @@ def test_encoded_payload_is_readable_json() -> None:
     assert payload["timestamp"].endswith("+00:00")
 
 
+@settings(deadline=None)
 @given(events)
 def test_both_json_paths_store_and_read_the_same(event: CodecOrderPlaced) -> None:
     data = event_to_data(event)
@@ -290,3 +295,39 @@ def test_encoding_never_shares_mutable_values_with_the_event() -> None:
     assert data["items"] is not event.items
     assert data["loose"]["a"] is not event.loose["a"]
     assert data["data"]["d"] is not event.data["d"]
+
+
+WITHOUT_MSGSPEC = """
+import dataclasses, sys
+sys.modules["msgspec"] = None  # as if the `fast` extra were not installed
+from orchestrix.core.messaging import _fast, jsonio
+from orchestrix.infrastructure.sqlite import SQLiteEventStore
+from test.contracts.event_store import everything_event
+assert jsonio.JSON_LIBRARY == "json" and not _fast.AVAILABLE
+with SQLiteEventStore(sys.argv[1]) as store:
+    (loaded,) = store.load("with")
+    expected = everything_event()
+    assert dataclasses.replace(loaded, id=expected.id, timestamp=expected.timestamp) == expected
+    store.save("without", [dataclasses.replace(loaded, id="copy")])
+"""
+
+
+def test_the_pure_path_alone_reads_and_writes_the_same_stores(tmp_path: Path) -> None:
+    from orchestrix.infrastructure.sqlite import SQLiteEventStore
+    from test.contracts.event_store import everything_event
+
+    path = tmp_path / "events.db"
+    event = everything_event()
+    with SQLiteEventStore(path) as store:
+        store.save("with", [event])
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MSGSPEC, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[5],
+    )
+    assert finished.returncode == 0, finished.stderr
+    with SQLiteEventStore(path) as store:
+        assert store.load("without") == [dataclasses.replace(event, id="copy")]
