@@ -82,6 +82,14 @@ class FidelityLost(Event, schema_version=3):
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FidelitySlotted(Event):
+    """A slots dataclass under the dict-based Event: its fields all live in slots."""
+
+    amount: Decimal
+    tags: list[str] = field(default_factory=list)
+
+
 def _deep(levels: int) -> Any:
     value: Any = 0
     for _ in range(levels):
@@ -104,6 +112,10 @@ class EventStoreFidelityContract:
         assert loaded == event
         assert type(loaded) is type(event)
         return loaded
+
+    async def test_slots_events_round_trip(self, store: StoreUnderTest) -> None:
+        await self._round_trip(store, FidelitySlotted(amount=Decimal("2.5"), tags=["a"]))
+        await self._round_trip(store, FidelitySlotted(amount=Decimal(1), data={"k": [1]}))
 
     async def test_bare_dict_and_list_fields_keep_their_items(self, store: StoreUnderTest) -> None:
         event = FidelityBare(

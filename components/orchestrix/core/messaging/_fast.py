@@ -223,7 +223,7 @@ def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
     count = len(the_plan.names)
     refused: tuple[type[BaseException], ...] = (*REFUSED, RecursionError)
     build: Callable[[type], Any] = new
-    if steps or not the_plan.uses_dict:
+    if steps or not the_plan.uses_dict or the_plan.slot_fields:
 
         def read_with_steps(raw: bytes | str) -> Any:
             try:
@@ -253,7 +253,7 @@ def batch_reader(cls: type) -> Callable[[list[Any]], list[Any] | None] | None:
     None when any of them needs the pure path; None if `cls` cannot be read this way."""
     fast = _fast_plan(cls)
     the_plan = plan(cls)
-    if fast is None or fast.post or not the_plan.uses_dict:
+    if fast is None or fast.post or not the_plan.uses_dict or the_plan.slot_fields:
         return None
     decode, count = fast.decoder.decode, len(the_plan.names)
     new, fill = object.__new__, object.__setattr__

@@ -31,6 +31,7 @@ class Plan:
 
     cls: type
     uses_dict: bool
+    slot_fields: tuple[str, ...]  # fields kept in slots, not in the instance's __dict__
     names: frozenset[str]
     ordered: tuple[str, ...]  # the field names in definition order
     values_of: Callable[[Any], tuple[Any, ...]]  # the field values, in that order
@@ -91,6 +92,7 @@ def _build_plan(cls: type) -> Plan:
     return Plan(
         cls=cls,
         uses_dict=any("__slots__" not in klass.__dict__ for klass in cls.__mro__[:-1]),
+        slot_fields=tuple(field.name for field in fields if field.name in _slots(cls)),
         names=frozenset(field.name for field in fields),
         ordered=tuple(field.name for field in fields),
         values_of=_values_getter(tuple(field.name for field in fields)),
@@ -102,6 +104,14 @@ def _build_plan(cls: type) -> Plan:
         mutable=tuple(mutable),
         immutable=frozen and not mutable,
     )
+
+
+def _slots(cls: type) -> set[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        declared = klass.__dict__.get("__slots__", ())
+        names.update((declared,) if isinstance(declared, str) else declared)
+    return names
 
 
 def _identity(value: Any) -> Any:
@@ -177,8 +187,11 @@ def rebuild(cls: type, data: Mapping[str, Any], owned: bool = False) -> Any:
 
 
 def instance(cls: type, the_plan: Plan, values: dict[str, Any]) -> Any:
+    """An instance of `cls` holding `values`, made without `__init__`."""
     obj: Any = object.__new__(cls)
     if the_plan.uses_dict:
+        for name in the_plan.slot_fields:  # a slots subclass of a class with a __dict__
+            object.__setattr__(obj, name, values.pop(name))
         object.__setattr__(obj, "__dict__", values)
     else:
         for name, value in values.items():
