@@ -142,12 +142,20 @@ def _is_immutable_class(cls: type) -> bool:
     return plan(cls).immutable
 
 
-def to_data_of(obj: Any, the_plan: Plan) -> dict[str, Any]:
+def to_data_of(obj: Any, the_plan: Plan, compact: bool = False) -> dict[str, Any]:
     """The object's fields as JSON data; raises `Refused` naming the field that does not fit.
 
     Every field is copied at C speed, the text fields checked inline, the others converted.
+    The copy comes from the instance's `__dict__`, which CPython creates on first request
+    (about 100 bytes); `compact=True` reads the fields one by one instead, for objects that
+    will be kept (the in-memory store's), at about twice the cost.
     """
-    data = dict(zip(the_plan.ordered, the_plan.values_of(obj)))  # noqa: B905 - same length
+    if compact or not the_plan.uses_dict or the_plan.slot_fields:
+        data = dict(zip(the_plan.ordered, the_plan.values_of(obj)))  # noqa: B905 - same length
+    else:
+        data = dict(obj.__dict__)
+        if len(data) != len(the_plan.ordered):  # attributes beyond the fields: keep the fields
+            data = {name: data[name] for name in the_plan.ordered}
     name = ""
     try:
         for name in the_plan.strings:

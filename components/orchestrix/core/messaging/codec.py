@@ -89,13 +89,14 @@ def _class_type(cls: type[Event]) -> StoredType:
     return found
 
 
-def event_to_data(event: Event) -> dict[str, Any]:
+def event_to_data(event: Event, *, compact: bool = False) -> dict[str, Any]:
     """All fields of an event, metadata included, as JSON-compatible data.
 
-    An event loaded without its class gets back the payload it was loaded from.
+    An event loaded without its class gets back the payload it was loaded from. `compact=True`
+    leaves the event's memory layout as it is, for events a store keeps (see `to_data_of`).
     """
     try:
-        data = to_data_of(event, plan(type(event)))
+        data = to_data_of(event, plan(type(event)), compact)
     except Refused as error:
         raise EventEncodingError(str(error)) from None
     except RecursionError:
@@ -161,9 +162,9 @@ def _unknown_event(data: Mapping[str, Any], origin: StoredType) -> Event:
     return event
 
 
-def encode_event(event: Event) -> bytes:
+def encode_event(event: Event, *, compact: bool = False) -> bytes:
     """An event as UTF-8 JSON bytes; `EventEncodingError` if a value cannot be stored."""
-    return dump_json(event_to_data(event))
+    return dump_json(event_to_data(event, compact=compact))
 
 
 _readers: dict[tuple[str, int | None, str | None], Callable[[bytes | str], Event]] = {}

@@ -39,7 +39,7 @@ def _kept(events: Sequence[Event]) -> list[_Kept]:
     """The events to keep, each encoded first: that is the durable stores' validation."""
     kept: list[_Kept] = []
     for event in events:
-        raw = encode_event(event)
+        raw = encode_event(event, compact=True)  # the event is kept: leave its layout alone
         kept.append(encoded(event, raw) if needs_copy(event) else event)
     return kept
 
