@@ -39,7 +39,7 @@ _dump: Callable[[Any], bytes] = _dump_stdlib
 _load: Callable[[bytes | str], Any] = _load_stdlib
 JSON_LIBRARY = "json"
 if msgspec is not None:
-    _dump, _load, JSON_LIBRARY = msgspec.json.encode, msgspec.json.decode, "msgspec"
+    _dump, _load, JSON_LIBRARY = msgspec.json.Encoder().encode, msgspec.json.decode, "msgspec"
 
 
 def dump_json(data: Any) -> bytes:
