@@ -32,9 +32,9 @@ from orchestrix.core.messaging.registry import class_hint, message_class, regist
 _ORIGIN = "__orchestrix_origin__"
 
 
-def _encoding(convert: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _checked_data(obj: Any, compact: bool) -> dict[str, Any]:
     try:
-        return convert()
+        return to_data_of(obj, plan(type(obj)), compact)
     except Refused as error:
         raise EventEncodingError(str(error)) from None
     except RecursionError:
@@ -47,7 +47,7 @@ def to_data(obj: Any) -> dict[str, Any]:
     The result shares no mutable object with `obj`. Raises `EventEncodingError` for a value
     that does not match its annotation.
     """
-    return _encoding(lambda: to_data_of(obj, plan(type(obj))))
+    return _checked_data(obj, compact=False)
 
 
 def from_data[T](cls: type[T], data: Mapping[str, Any]) -> T:
@@ -95,12 +95,7 @@ def event_to_data(event: Event, *, compact: bool = False) -> dict[str, Any]:
     An event loaded without its class gets back the payload it was loaded from. `compact=True`
     leaves the event's memory layout as it is, for events a store keeps (see `to_data_of`).
     """
-    try:
-        data = to_data_of(event, plan(type(event)), compact)
-    except Refused as error:
-        raise EventEncodingError(str(error)) from None
-    except RecursionError:
-        raise EventEncodingError("Cannot encode: the value is nested too deeply") from None
+    data = _checked_data(event, compact)
     if type(event) is Event and stored_type(event).spread:
         domain = data.pop("data")
         if type(domain) is not dict:
@@ -182,10 +177,7 @@ def _reader(
     cls = resolve_class(type_name, schema_version, hint)  # may raise MessageTypeError
 
     def pure(raw: bytes | str) -> Event:
-        data = load_json(raw)
-        if not isinstance(data, dict):
-            raise EventDecodingError(f"Stored payload is not a JSON object: {raw[:80]!r}")
-        return event_from_data(data, schema_version, type_name=type_name, hint=hint, owned=True)
+        return _decode_pure(raw, schema_version, type_name, hint)
 
     fast = _fast.fast_reader(cls) if cls is not None else None
     if fast is None:
@@ -278,6 +270,12 @@ def decode_event(
     installed and the stored type name is given, with the same result as the pure path."""
     if type_name is not None:
         return event_reader()(raw, schema_version, type_name, hint)
+    return _decode_pure(raw, schema_version, None, hint)
+
+
+def _decode_pure(
+    raw: bytes | str, schema_version: int | None, type_name: str | None, hint: str | None
+) -> Event:
     data = load_json(raw)
     if not isinstance(data, dict):
         raise EventDecodingError(f"Stored payload is not a JSON object: {raw[:80]!r}")
