@@ -150,7 +150,7 @@ def test_a_failing_callback_is_logged_and_the_others_still_run(
 
     assert seen == [1]
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert record.getMessage() == "observability callback failed"
+    assert record.getMessage().startswith("observability callback failed [hook=event_stored, ")
     assert record.context["hook"] == "event_stored"  # type: ignore[attr-defined]
     assert "broken" in record.context["callback"]  # type: ignore[attr-defined]
     assert record.exc_info is not None
@@ -178,7 +178,7 @@ def test_a_failing_metrics_provider_is_logged_and_callbacks_still_run(
 
     assert seen == [2]
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
-        "metrics provider failed"
+        "metrics provider failed [hook=event_stored, metric=orchestrix_events_stored_total]"
     ]
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
+from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -19,6 +21,7 @@ from test.contracts.event_store import (
     StoreUnderTest,
 )
 from test.contracts.event_store_fidelity import EventStoreFidelityContract
+from test.contracts.process_stores import DeadlineStoreContract, ProcessStateStoreContract
 from test.contracts.state_stores import ProjectionStateStoreContract, SagaStateStoreContract
 
 pytestmark = pytest.mark.postgres
@@ -31,9 +34,6 @@ class TestPostgreSQLEventStore(EventStoreContract, EventStoreFidelityContract):
             return AsyncStoreUnderTest(await open_store(**options))
 
         return open_one
-
-    # Returning the checkpoint from `save` is being added to the PostgreSQL store separately.
-    test_save_returns_the_checkpoint_of_its_last_event = None  # type: ignore[assignment]
 
 
 class TestPostgreSQLProjectionStateStore(ProjectionStateStoreContract):
@@ -50,3 +50,19 @@ class TestPostgreSQLSagaStateStore(SagaStateStoreContract):
         state_store = PostgreSQLSagaStateStore(store.pool, store.schema)
         await state_store.initialize()
         return state_store
+
+
+class TestPostgreSQLProcessStateStore(ProcessStateStoreContract):
+    @pytest.fixture
+    async def process_store(self, store: PostgreSQLEventStore) -> PostgreSQLProcessStateStore:
+        process_store = PostgreSQLProcessStateStore(store.pool, store.schema)
+        await process_store.initialize()
+        return process_store
+
+
+class TestPostgreSQLDeadlineStore(DeadlineStoreContract):
+    @pytest.fixture
+    async def deadline_store(self, store: PostgreSQLEventStore) -> PostgreSQLDeadlineStore:
+        deadline_store = PostgreSQLDeadlineStore(store.pool, store.schema)
+        await deadline_store.initialize()
+        return deadline_store
