@@ -26,7 +26,7 @@ from orchestrix.core.messaging import _fast
 from orchestrix.core.messaging._converters import Refused
 from orchestrix.core.messaging._plans import plan, rebuild, to_data_of
 from orchestrix.core.messaging.jsonio import dump_json, load_json
-from orchestrix.core.messaging.message import Event
+from orchestrix.core.messaging.message import Event, Message
 from orchestrix.core.messaging.registry import class_hint, message_class, registry_generation
 
 _ORIGIN = "__orchestrix_origin__"
@@ -65,10 +65,10 @@ class StoredType:
     spread: bool = False  # an unknown event's domain fields sit in `data`, spread on save
 
 
-def stored_type(event: Event) -> StoredType:
-    """The type name, schema version and class hint to store with `event`.
+def stored_type(event: Message) -> StoredType:
+    """The type name, schema version and class hint to store with `event` (or any message).
 
-    They come from the event's class (never from its `type` field), or for an event loaded
+    They come from the message's class (never from its `type` field), or for an event loaded
     without its class, from where it was loaded.
     """
     cls = type(event)
@@ -82,15 +82,15 @@ def stored_type(event: Event) -> StoredType:
 _class_types: dict[type, StoredType] = {}
 
 
-def _class_type(cls: type[Event]) -> StoredType:
+def _class_type(cls: type[Message]) -> StoredType:
     found = _class_types[cls] = StoredType(
         cls.__type_name__, cls.__schema_version__, class_hint(cls)
     )
     return found
 
 
-def event_to_data(event: Event, *, compact: bool = False) -> dict[str, Any]:
-    """All fields of an event, metadata included, as JSON-compatible data.
+def event_to_data(event: Message, *, compact: bool = False) -> dict[str, Any]:
+    """All fields of an event (or any message), metadata included, as JSON-compatible data.
 
     An event loaded without its class gets back the payload it was loaded from. `compact=True`
     leaves the event's memory layout as it is, for events a store keeps (see `to_data_of`).
