@@ -39,9 +39,16 @@ def run_quick(script: str, *arguments: str) -> str:
         ),
         (
             "bench_store.py",
-            ["memory: 1 event per save", "sqlite: load a 10k-event stream", "total"],
+            [
+                "memory: 1 event per save",
+                "minimal locked store",
+                "sqlite: load a 10k-event stream",
+                "sqlite: read_all over 10k events",
+                "store bookkeeping",
+            ],
         ),
         ("bench_repository.py", ["load + replay 1,000 events"]),
+        ("bench_codec.py", ["small (3 fields + metadata)", "every type"]),
     ],
 )
 def test_benchmark_prints_every_row(script: str, rows: list[str]) -> None:

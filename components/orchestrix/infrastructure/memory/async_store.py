@@ -20,9 +20,10 @@ class InMemoryAsyncEventStore:
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given."""
-        self._store.save(aggregate_id, events, expected_version)
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch)."""
+        return self._store.save(aggregate_id, events, expected_version)
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version`, upcast when the store has upcasters."""
