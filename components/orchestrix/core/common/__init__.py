@@ -39,7 +39,7 @@ from orchestrix.core.common.retry import (
 )
 from orchestrix.core.common.tracing import (
     NoOpTracingProvider,
-    SpanStatus,
+    SpanKind,
     TraceSpan,
     TracingProvider,
 )
@@ -77,7 +77,7 @@ __all__ = [
     "ObservabilityHooks",
     "OrchestrixError",
     "RetryPolicy",
-    "SpanStatus",
+    "SpanKind",
     "StoreError",
     "StoreUnavailableError",
     "StoreUsageError",

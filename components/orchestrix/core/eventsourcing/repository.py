@@ -18,6 +18,7 @@ from orchestrix.core.common.exceptions import (
     EventEncodingError,
     StoreUsageError,
 )
+from orchestrix.core.common.instrumentation import instrumented_repository
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.eventsourcing.aggregate_root import AggregateRoot
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
@@ -29,6 +30,7 @@ _logger = get_logger(__name__)
 _BASE_FIELDS = frozenset({"aggregate_id", "version", "uncommitted_events"})
 
 
+@instrumented_repository
 @dataclass
 class AggregateRepository[T: AggregateRoot]:
     """Loads and saves aggregates of any type through one event store.

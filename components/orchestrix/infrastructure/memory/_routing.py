@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from orchestrix.core.common.instrumentation import observed_handlers, track_routes
 from orchestrix.core.messaging.message import Message
 
 
@@ -22,12 +23,13 @@ class Subscriptions[H: Callable[..., object]]:
     table can never be stored after a subscription emptied the cache.
     """
 
-    __slots__ = ("_lock", "_subscriptions", "routes")
+    __slots__ = ("__weakref__", "_lock", "_subscriptions", "routes")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscriptions: list[tuple[type[Message], H]] = []
         self.routes: dict[type[Message], tuple[H, ...]] = {}
+        track_routes(self)  # resolved afresh when observability is switched on or off
 
     def add(self, message_type: type[Message], handler: H) -> None:
         """Subscribe `handler` to `message_type` and its subclasses."""
@@ -49,8 +51,14 @@ class Subscriptions[H: Callable[..., object]]:
                 for subscribed, handler in self._subscriptions
                 if issubclass(message_type, subscribed)
             )
+            handlers = observed_handlers(handlers)
             self.routes[message_type] = handlers
         return handlers
+
+    def forget_routes(self) -> None:
+        """Empty the cache of resolved handlers."""
+        with self._lock:
+            self.routes.clear()
 
 
 __all__ = ["Subscriptions"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from logging import DEBUG
 from typing import Any
 
+from orchestrix.core.common.instrumentation import instrumented_bus
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
@@ -38,6 +39,7 @@ async def _call(handler: AsyncMessageHandler[Any], message: Message) -> None:
         await result
 
 
+@instrumented_bus
 class InMemoryAsyncMessageBus:
     """An `AsyncMessageBus` that runs each message's handlers concurrently.
 

@@ -10,6 +10,7 @@ import time
 from logging import DEBUG
 from typing import Any
 
+from orchestrix.core.common.instrumentation import instrumented_bus
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
@@ -28,6 +29,7 @@ _logger = get_logger(__name__)
 _levels = level_cache(_logger)
 
 
+@instrumented_bus
 class InMemoryMessageBus:
     """A `MessageBus` that calls each message's handlers in subscription order.
 

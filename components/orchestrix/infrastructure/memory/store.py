@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
@@ -20,6 +21,7 @@ from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
 
 
+@instrumented_store
 class InMemoryEventStore:
     """A thread-safe event store held in process memory."""
 

@@ -24,6 +24,7 @@ from orchestrix.core.common.exceptions import (
     EventEncodingError,
     StoreUnavailableError,
 )
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
@@ -43,6 +44,7 @@ _EVENT_ID_CONSTRAINT = "events_event_id_key"
 _PAGE = 1000  # rows per query when loading a long stream
 
 
+@instrumented_store
 class PostgreSQLEventStore:
     """An async event store on PostgreSQL through an asyncpg pool.
 

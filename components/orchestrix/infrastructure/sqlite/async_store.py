@@ -9,6 +9,7 @@ while its save runs does not stop the save: it commits or fails as a whole, as a
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from types import TracebackType
 from typing import Self
 
 from orchestrix.core.common.exceptions import StoreError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -25,6 +27,7 @@ from orchestrix.infrastructure.sqlite._driver import Synchronous, check_synchron
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
 
+@instrumented_store
 class SQLiteAsyncEventStore:
     """Async twin of `SQLiteEventStore` (same file format, same guarantees)."""
 
@@ -44,10 +47,14 @@ class SQLiteAsyncEventStore:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrix-sqlite")
 
     async def _run[T](self, call: Callable[[SQLiteEventStore], T]) -> T:
-        """`call(store)` in the worker thread; the store opens there on first use."""
+        """`call(store)` in the worker thread, in the caller's context (trace, message);
+        the store opens there on first use."""
         if self._closed:
             raise StoreError("The SQLite event store is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._call, call)
+        in_context = contextvars.copy_context().run
+        return await asyncio.get_running_loop().run_in_executor(
+            self._worker, in_context, self._call, call
+        )
 
     def _call[T](self, call: Callable[[SQLiteEventStore], T]) -> T:
         if self._store is None:
