@@ -40,6 +40,15 @@ def run_quick(script: str, *arguments: str) -> str:
             ["memory: 1 event per save", "sqlite: load a 10k-event stream", "total"],
         ),
         ("bench_repository.py", ["load + replay 1,000 events"]),
+        (
+            "bench_observability.py",
+            [
+                "off runs the plain methods (the code without instrumentation): True",
+                "sync bus publish, 1 no-op handler",
+                "memory store, 1 event per save",
+                "on, 1 % sampled",
+            ],
+        ),
     ],
 )
 def test_benchmark_prints_every_row(script: str, rows: list[str]) -> None:
@@ -52,3 +61,8 @@ def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
     output = run_quick("bench_postgres.py", "--dsn", postgres_dsn)
     for row in ("sequential", "concurrent writers", "100 events/commit", "load a", "catch-up"):
         assert row in output
+
+
+def test_observability_benchmark_times_postgres_appends(postgres_dsn: str) -> None:
+    output = run_quick("bench_observability.py", "--dsn", postgres_dsn)
+    assert "PostgreSQL append, 1 event per commit, sequential" in output

@@ -180,9 +180,13 @@ def message_attributes(kind: Kind, message: Message) -> dict[str, AttributeValue
     return attributes
 
 
+_NO_ATTRIBUTES: Mapping[str, AttributeValue] = {}
+
+
 def _begin_publish(bus: object, message: Message) -> Call:
     kind = kind_of(message)
-    return Call(kind.dispatch, message_attributes(kind, message), (kind, message))
+    attributes = message_attributes(kind, message) if state.tracing else _NO_ATTRIBUTES
+    return Call(kind.dispatch, attributes, (kind, message))
 
 
 def _end_publish(call: Call, result: object, error: BaseException | None) -> None:
@@ -207,9 +211,12 @@ def handler_name(handler: Callable[..., object]) -> str:
 
 def _begin_handle(name: str, message: Message) -> Call:
     kind = kind_of(message)
-    attributes = message_attributes(kind, message)
-    attributes["orchestrix.handler"] = name
-    call = Call(kind.handle, attributes)
+    if state.tracing:
+        attributes = message_attributes(kind, message)
+        attributes["orchestrix.handler"] = name
+        call = Call(kind.handle, attributes)
+    else:
+        call = Call(kind.handle, _NO_ATTRIBUTES)
     token = handled_message.set(message)
     call.reset = lambda: handled_message.reset(token)
     return call

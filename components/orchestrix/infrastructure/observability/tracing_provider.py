@@ -41,6 +41,7 @@ class _Open:
 
     span: trace.Span
     token: object
+    opened_with: Mapping[str, AttributeValue]
 
 
 class OpenTelemetryTracing(TracingProvider):
@@ -69,23 +70,24 @@ class OpenTelemetryTracing(TracingProvider):
             trace_id=format(ids.trace_id, "032x"),
             span_id=format(ids.span_id, "016x"),
         )
-        span.handle = _Open(otel_span, token)
+        span.handle = _Open(otel_span, token, span.attributes.copy())
         return span
 
     def end_span(self, span: TraceSpan) -> None:
-        """Copy the attributes set meanwhile and the status, end it, leave its context."""
+        """Copy the attributes set since it opened and the status, end it, leave its context."""
         handle = span.handle
         span.end()
         if not isinstance(handle, _Open):
             return
         otel_span = handle.span
-        otel_span.set_attributes(
-            {
-                key: value
-                for key, value in span.attributes.items()
-                if isinstance(value, str | bool | int | float)
-            }
-        )
+        opened_with = handle.opened_with
+        changed = {
+            key: value
+            for key, value in span.attributes.items()
+            if isinstance(value, str | bool | int | float) and opened_with.get(key) != value
+        }
+        if changed:
+            otel_span.set_attributes(changed)
         if span.status == "error":
             otel_span.set_status(Status(StatusCode.ERROR, span.error))
         otel_span.end()
