@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from orchestrix.infrastructure.observability._otlp import endpoint, protocol, sampler
@@ -158,6 +159,7 @@ def test_current_span_helpers(finished: FinishedSpans) -> None:
 
 
 def test_without_a_configured_provider_spans_do_not_record() -> None:
+    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE._done = None, False  # none set yet
     tracer = JaegerTracer("untraced")
     with tracer.span("work"):
         assert tracer.get_trace_id() is None
