@@ -56,8 +56,8 @@ from orchestrix.infrastructure.observability import JaegerTracer, PrometheusMetr
 
 CONFIGURATIONS = ("off", "log context", "metrics", "tracing", "on", "on, 1 % sampled")
 SLOW_SHARE = 20
-"""Instrumented configurations run 1/SLOW_SHARE of the operations: they are that much slower,
-and a rate does not depend on how many operations measured it."""
+"""In-process, the instrumented configurations run 1/SLOW_SHARE of the operations: they are
+that much slower, and a rate does not depend on how many operations measured it."""
 
 
 class Ping(Event, type_name="bench_observability.Ping"):
@@ -209,6 +209,7 @@ class Row:
     floor_name: str
     count: int
     target: str
+    slow_share: int = SLOW_SHARE
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def measure(row: Row, repetitions: int) -> Result:
     for repetition in range(repetitions):
         order = sides if repetition % 2 == 0 else sides[::-1]
         for name, workload in order:
-            count = row.count if name in ("off", "floor") else max(50, row.count // SLOW_SHARE)
+            count = row.count if name in ("off", "floor") else max(50, row.count // row.slow_share)
             with configured(name) if name != "floor" else _nothing():
                 samples[name].append(timed(workload, count))
     ratios: dict[str, float] = {}
@@ -311,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
                     "-",
                     max(20, int(1_000 * scale)),
                     "on within 10 % of off (on / off >= 0.90)",
+                    slow_share=1,
                 )
             )
         try:
