@@ -30,6 +30,15 @@ SPEC_NAMES: dict[str, list[str]] = {
         "VersionedEvent",
         "UpcasterException",
     ],
+    "orchestrix.core.execution.saga": [
+        "Saga",
+        "SagaStep",
+        "SagaState",
+        "SagaStatus",
+        "SagaStepStatus",
+        "SagaStateStore",
+        "InMemorySagaStateStore",
+    ],
     "orchestrix.core.common.validation": [
         "ValidationError",
         "validate_not_empty",

@@ -1,8 +1,10 @@
-"""The store, repository and handler examples of the seed documents work as written."""
+"""The store, repository, handler and saga examples of the seed documents work as written."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import pytest
 
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
 from orchestrix.core.eventsourcing.event_store import EventStore
@@ -174,3 +176,133 @@ def test_seed_000_module_wiring() -> None:
     module.register(bus, store)
     bus.publish(CreateUser(user_id="u-2", email="b@example.com"))
     assert len(store.load("u-2")) == 1
+
+
+class Warehouse:
+    """What the seeds' order-fulfillment steps do, recorded so the tests can look."""
+
+    def __init__(self, decline: bool = False) -> None:
+        self.decline = decline
+        self.log: list[str] = []
+
+    def reserve_inventory(self, order_id: str) -> None:
+        self.log.append(f"reserve {order_id}")
+
+    def release_inventory(self, order_id: str) -> None:
+        self.log.append(f"release {order_id}")
+
+    def charge_payment(self, order_id: str, amount: float) -> str:
+        if self.decline:
+            raise RuntimeError("card declined")
+        self.log.append(f"charge {order_id} {amount}")
+        return "PAY-1"
+
+    def refund_payment(self, order_id: str) -> None:
+        self.log.append(f"refund {order_id}")
+
+    def ship_order(self, order_id: str) -> None:
+        self.log.append(f"ship {order_id}")
+
+
+async def test_seed_002_saga_example_with_plain_functions() -> None:
+    from orchestrix.core.execution.saga import (
+        InMemorySagaStateStore,
+        Saga,
+        SagaState,
+        SagaStatus,
+        SagaStep,
+    )
+
+    w = Warehouse()
+    reserve_inventory, release_inventory = w.reserve_inventory, w.release_inventory
+    charge_payment, refund_payment, ship_order = w.charge_payment, w.refund_payment, w.ship_order
+
+    state_store = InMemorySagaStateStore()
+
+    saga = Saga(
+        saga_type="order-fulfillment",
+        steps=[
+            SagaStep(
+                name="reserve_inventory",
+                action=reserve_inventory,
+                compensation=release_inventory,
+            ),
+            SagaStep(
+                name="charge_payment",
+                action=charge_payment,
+                compensation=refund_payment,
+            ),
+            SagaStep(name="ship_order", action=ship_order),
+        ],
+        state_store=state_store,
+    )
+
+    await saga.initialize()
+    await saga.execute(order_id="ORD-001", amount=99.99)
+    assert saga.is_successful()
+
+    assert w.log == ["reserve ORD-001", "charge ORD-001 99.99", "ship ORD-001"]
+    state = saga.get_state()
+    assert isinstance(state, SagaState) and state.status is SagaStatus.COMPLETED
+
+
+async def test_seed_003_async_saga_example() -> None:
+    from orchestrix.core.execution.saga import InMemorySagaStateStore, Saga, SagaStep
+
+    log: list[str] = []
+
+    async def reserve_inventory(order_id: str) -> None:
+        log.append(f"reserve {order_id}")
+
+    async def release_inventory(order_id: str) -> None:
+        log.append(f"release {order_id}")
+
+    async def charge_payment(order_id: str) -> None:
+        raise RuntimeError(f"payment for {order_id} declined")
+
+    async def refund_payment(order_id: str) -> None:
+        log.append(f"refund {order_id}")
+
+    saga = Saga(
+        saga_type="order-fulfillment",
+        steps=[
+            SagaStep("reserve", reserve_inventory, compensation=release_inventory),
+            SagaStep("charge", charge_payment, compensation=refund_payment),
+        ],
+        state_store=InMemorySagaStateStore(),
+    )
+    await saga.initialize()
+    try:
+        await saga.execute(order_id="ORD-001")
+    except RuntimeError as error:
+        assert str(error) == "payment for ORD-001 declined"
+    # The failed charge is not refunded; the completed reservation is released.
+    assert log == ["reserve ORD-001", "release ORD-001"]
+    assert saga.is_completed() and not saga.is_successful()
+
+
+async def test_seed_001_saga_pattern_compensates_in_reverse() -> None:
+    from orchestrix.core.execution.saga import InMemorySagaStateStore, Saga, SagaStep
+
+    w = Warehouse()
+    reserve_inventory, release_inventory = w.reserve_inventory, w.release_inventory
+    charge_payment, refund_payment = w.charge_payment, w.refund_payment
+
+    def ship_order(order_id: str) -> None:
+        raise RuntimeError("no courier")
+
+    state_store = InMemorySagaStateStore()
+    saga = Saga(
+        saga_type="order-fulfillment",
+        steps=[
+            SagaStep("reserve", reserve_inventory, compensation=release_inventory),
+            SagaStep("charge", charge_payment, compensation=refund_payment),
+            SagaStep("ship", ship_order),
+        ],
+        state_store=state_store,
+    )
+
+    await saga.initialize()
+    with pytest.raises(RuntimeError, match="no courier"):
+        await saga.execute(order_id="ORD-7", amount=5.0)
+    assert w.log == ["reserve ORD-7", "charge ORD-7 5.0", "refund ORD-7", "release ORD-7"]

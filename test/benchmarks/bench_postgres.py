@@ -250,10 +250,12 @@ class Row:
 
     def line(self) -> str:
         ours, floor = statistics.median(self.ours), statistics.median(self.floor)
-        ratio = statistics.median(o / f for o, f in zip(self.ours, self.floor, strict=True))
+        ratios = [o / f for o, f in zip(self.ours, self.floor, strict=True)]
+        ratio = statistics.median(ratios)
         verdict = "ok" if ratio >= self.target else "BELOW"
+        spread = f"{min(ratios):.3f}-{max(ratios):.3f}"
         return (
-            f"{self.name:<44} {ours:>11,.0f} {floor:>11,.0f} {ratio:>7.3f} "
+            f"{self.name:<44} {ours:>11,.0f} {floor:>11,.0f} {ratio:>7.3f} {spread:>13} "
             f"{'>= ' + str(self.target):>8}  {verdict}"
         )
 
@@ -345,7 +347,10 @@ async def main(argv: Sequence[str]) -> int:
             f"PostgreSQL event store vs raw asyncpg (events/s, median of {runs} run(s); "
             f"catch-up over {total:,} events)"
         )
-        print(f"{'workload':<44} {'ours':>11} {'floor':>11} {'ratio':>7} {'target':>8}")
+        print(
+            f"{'workload':<44} {'ours':>11} {'floor':>11} {'ratio':>7} {'ratio range':>13} "
+            f"{'target':>8}"
+        )
         for row in rows:
             print(row.line())
     finally:

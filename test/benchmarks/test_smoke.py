@@ -31,6 +31,8 @@ def run_quick(script: str, *arguments: str) -> str:
             [
                 "sync bus, 1 no-op handler, default logging",
                 "sync bus, 5 no-op handlers",
+                "sync bus, subscribe and publish alternating",
+                "subscribe/publish alternating",
                 "async bus, 1 handler, awaited one by one",
                 "async bus, 5 handlers",
             ],
@@ -66,3 +68,15 @@ def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
 def test_observability_benchmark_times_postgres_appends(postgres_dsn: str) -> None:
     output = run_quick("bench_observability.py", "--dsn", postgres_dsn)
     assert "PostgreSQL append, 1 event per commit, sequential" in output
+
+
+def test_saga_benchmark_prints_every_row(postgres_dsn: str) -> None:
+    output = run_quick("bench_saga.py", "--dsn", postgres_dsn)
+    for row in (
+        "0.50 per transition",
+        "sqlite, synchronous=FULL",
+        "sqlite, synchronous=NORMAL",
+        "floor via a worker thread",
+        "postgres",
+    ):
+        assert row in output

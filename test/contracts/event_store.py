@@ -9,6 +9,7 @@ driven through the same async test bodies, so every store is held to exactly the
 from __future__ import annotations
 
 import enum
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -232,6 +233,18 @@ class AsyncStoreUnderTest:
 
 type StoreFactory = Callable[..., Awaitable[StoreUnderTest]]
 
+ASYNC_STORE_METHODS = (
+    "save",
+    "save_async",
+    "load",
+    "load_async",
+    "save_snapshot",
+    "save_snapshot_async",
+    "load_snapshot",
+    "load_snapshot_async",
+)
+"""The names every async store answers (SPEC §4), each a coroutine function."""
+
 
 # --- the contract ----------------------------------------------------------------------------
 
@@ -409,6 +422,33 @@ class EventStoreContract:
         await store.save_snapshot(newest)
         await store.save_snapshot(Snapshot("acc", "Account", 3, {"v": 3}))
         assert await store.load_snapshot("acc") == newest
+
+    async def test_the_store_answers_every_naming_of_its_kind(self, store: StoreUnderTest) -> None:
+        """An async store answers the seeds' names and the `*_async` ones (SPEC §4), all
+        coroutines on the same data; a sync store answers the seeds' names, as plain methods."""
+        raw = store.store
+        if not isinstance(store, AsyncStoreUnderTest):
+            for name in ("save", "load", "save_snapshot", "load_snapshot"):
+                method = getattr(raw, name)
+                assert callable(method) and not inspect.iscoroutinefunction(method), name
+            return
+        for name in ASYNC_STORE_METHODS:
+            assert inspect.iscoroutinefunction(getattr(raw, name, None)), f"no async {name}"
+        first, second, third = added("1"), added("2"), added("3")
+        await raw.save("s", [first], expected_version=0)
+        await raw.save_async("s", [second], expected_version=1)
+        await raw.save_async("s", [third])
+        assert await raw.load("s") == await raw.load_async("s") == [first, second, third]
+        assert await raw.load_async("s", from_version=2) == [third]
+        assert await raw.load_async("s", 1) == await raw.load("s", from_version=1)
+        with pytest.raises(ConcurrencyError):
+            await raw.save_async("s", [added()], expected_version=0)
+        older, newer = Snapshot("s", "Account", 1, {"v": 1}), Snapshot("s", "Account", 3, {})
+        await raw.save_snapshot(older)
+        assert await raw.load_snapshot_async("s") == older
+        await raw.save_snapshot_async(newer)
+        assert await raw.load_snapshot("s") == await raw.load_snapshot_async("s") == newer
+        assert await raw.load_snapshot("other") is None
 
     async def test_global_positions_strictly_increase(self, store: StoreUnderTest) -> None:
         await store.save("a", [added("1"), added("2")])

@@ -14,7 +14,7 @@ from orchestrix.core.common.exceptions import (
     StoreUnavailableError,
     StoreUsageError,
 )
-from orchestrix.core.common.logging import ContextFormatter, StructuredLogger, get_logger
+from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.common.metrics import (
     MetricsProvider,
     MetricType,
@@ -57,7 +57,6 @@ from orchestrix.core.common.validation import (
 __all__ = [
     "AggregateNotFoundError",
     "ConcurrencyError",
-    "ContextFormatter",
     "DuplicateEventError",
     "EventDecodingError",
     "EventEncodingError",

@@ -25,7 +25,7 @@ from orchestrix.core.common.observability import (
     ObservabilityHooks,
     get_observability,
 )
-from orchestrix.core.common.tracing import AttributeValue, TraceSpan
+from orchestrix.core.common.tracing import AttributeValue, TraceSpan, TracingProvider
 from orchestrix.core.messaging.message import Command, Message
 
 _logger = logging.getLogger(LOGGER_NAME)
@@ -34,21 +34,26 @@ _logger = logging.getLogger(LOGGER_NAME)
 class Call:
     """One observed call in flight: its span, its start and what its end must report."""
 
-    __slots__ = ("detail", "hooks", "reset", "span", "started")
+    __slots__ = ("detail", "hooks", "reset", "span", "started", "tracing")
 
     def __init__(
         self,
         operation: str,
         attributes: Mapping[str, AttributeValue],
         detail: object = None,
+        tracing: TracingProvider | None = None,
     ) -> None:
+        """`tracing`, when given, receives the span instead of the process-wide tracer."""
         self.hooks = hooks = get_observability()
         self.detail = detail
         self.reset: Callable[[], None] | None = None
         self.span: TraceSpan | None = None
-        if state.tracing:
+        if tracing is None and state.tracing:
+            tracing = hooks.tracing
+        self.tracing = tracing
+        if tracing is not None:
             try:
-                self.span = hooks.tracing.open_span(operation, attributes)
+                self.span = tracing.open_span(operation, attributes)
             except Exception:
                 _logger.exception("Tracing provider failed to open %s", operation)
         self.started = time.perf_counter()
@@ -58,7 +63,7 @@ class Call:
         seconds = time.perf_counter() - self.started
         span = self.span
         if span is not None:
-            tracing = self.hooks.tracing
+            tracing = cast(TracingProvider, self.tracing)
             try:
                 if error is not None:
                     tracing.record_error(span, error)
@@ -261,7 +266,7 @@ def observed_handler[H: Callable[..., object]](handler: H) -> H:
 
         twin_handler = handle
     twin_handler.__qualname__ = name
-    twin_handler.__name__ = getattr(handler, "__name__", name)
+    twin_handler.__name__ = getattr(handler, "__name__", type(handler).__name__)
     twin_handler.__module__ = getattr(handler, "__module__", __name__)
     twin_handler.__wrapped__ = handler  # type: ignore[attr-defined]
     return cast(H, twin_handler)
@@ -310,10 +315,10 @@ def _end_save(call: Call, result: object, error: BaseException | None) -> None:
             hooks.record_event_stored(aggregate_id, version, event_type=event.type)
 
 
-def _begin_load(store: object, aggregate_id: str, from_version: int = 0) -> Call | None:
+def _begin_load(store: object, aggregate_id: str, from_version: int | None = 0) -> Call | None:
     attributes: dict[str, AttributeValue] = {
         "aggregate.id": str(aggregate_id),
-        "event_store.from_version": from_version,
+        "event_store.from_version": 0 if from_version is None else from_version,
     }
     return _store_call(store, "load", attributes, aggregate_id)
 

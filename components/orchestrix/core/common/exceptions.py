@@ -20,21 +20,22 @@ class HandlerFailure:
     """One handler that failed while a message was published."""
 
     handler_name: str
-    error: Exception
+    error: BaseException
 
 
 class HandlerError(OrchestrixError):
     """One or more handlers failed for a published message.
 
     `handler_name` and `original_error` describe the first failure (the seed API); `failures`
-    lists every handler that failed, in subscription order.
+    lists every handler that failed, in subscription order. The text of a single failure is the
+    first release's; further failures are appended to it.
     """
 
     def __init__(
         self,
         message_type: str,
         handler_name: str,
-        original_error: Exception,
+        original_error: BaseException,
         failures: Sequence[HandlerFailure] = (),
     ) -> None:
         self.message_type = message_type
@@ -43,11 +44,17 @@ class HandlerError(OrchestrixError):
         self.failures: tuple[HandlerFailure, ...] = tuple(failures) or (
             HandlerFailure(handler_name, original_error),
         )
-        details = "; ".join(
-            f"{failure.handler_name}: {type(failure.error).__name__}: {failure.error}"
-            for failure in self.failures
+        text = (
+            f"Handler '{handler_name}' failed for message type '{message_type}': {original_error}"
         )
-        super().__init__(f"{len(self.failures)} handler(s) failed for {message_type}: {details}")
+        others = self.failures[1:]
+        if others:
+            details = "; ".join(
+                f"'{failure.handler_name}': {type(failure.error).__name__}: {failure.error}"
+                for failure in others
+            )
+            text = f"{text} (and {len(others)} more: {details})"
+        super().__init__(text)
 
     @classmethod
     def from_failures(cls, message_type: str, failures: Sequence[HandlerFailure]) -> HandlerError:
@@ -56,6 +63,10 @@ class HandlerError(OrchestrixError):
         error = cls(message_type, first.handler_name, first.error, failures)
         error.__cause__ = first.error
         return error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        arguments = (self.message_type, self.handler_name, self.original_error, self.failures)
+        return type(self), arguments, self.__dict__
 
 
 class ConcurrencyError(OrchestrixError):
@@ -66,8 +77,13 @@ class ConcurrencyError(OrchestrixError):
         self.expected_version = expected_version
         self.actual_version = actual_version
         super().__init__(
-            f"Stream {aggregate_id!r} is at version {actual_version}, expected {expected_version}"
+            f"Concurrency conflict for aggregate '{aggregate_id}': expected version "
+            f"{expected_version}, but current version is {actual_version}"
         )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        arguments = (self.aggregate_id, self.expected_version, self.actual_version)
+        return type(self), arguments, self.__dict__
 
 
 class DuplicateEventError(OrchestrixError):
@@ -77,6 +93,9 @@ class DuplicateEventError(OrchestrixError):
         self.event_id = event_id
         super().__init__(f"An event with id {event_id!r} is already stored")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.event_id,), self.__dict__
+
 
 class AggregateNotFoundError(OrchestrixError, ValueError):
     """No events exist for the aggregate that was asked for."""
@@ -84,7 +103,10 @@ class AggregateNotFoundError(OrchestrixError, ValueError):
     def __init__(self, aggregate_type: str, aggregate_id: str) -> None:
         self.aggregate_type = aggregate_type
         self.aggregate_id = aggregate_id
-        super().__init__(f"{aggregate_type} {aggregate_id!r} not found")
+        super().__init__(f"Aggregate {aggregate_id} not found")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.aggregate_type, self.aggregate_id), self.__dict__
 
 
 class MessageTypeError(OrchestrixError, TypeError):

@@ -4,11 +4,13 @@ Hot paths are instrumented by class decorators, which cost nothing while nobody 
 `_observation`): `instrumented_bus` (its `publish`), `instrumented_store` (`save`, `load`,
 `save_snapshot`, `load_snapshot` and their `*_async` names) and `instrumented_repository`
 (`load`, `save` and their `*_async` twins). A bus also passes its resolved handlers through
-`observed_handlers` and registers its cache of them with `track_routes`.
+`observed_handlers` and registers its cache of them with `track_routes` (the in-memory buses
+register themselves, and deliver from the cache only while observability is on).
 
 Less frequent work reports through functions that check the switch first:
 `projection_batch` and `record_projection_lag` for projections, `saga_execution` and
-`saga_step` for sagas. All of them go through the process-wide `ObservabilityHooks`.
+`saga_step` for sagas. All of them go through the process-wide `ObservabilityHooks`; a saga
+given a tracing provider of its own opens its spans there.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from orchestrix.core.common import _probes
 from orchestrix.core.common._observation import RouteTable, instrument, state, track_routes
 from orchestrix.core.common.observability import get_observability
-from orchestrix.core.common.tracing import AttributeValue
+from orchestrix.core.common.tracing import AttributeValue, TracingProvider
 
 _UNOBSERVED: AbstractContextManager[None] = nullcontext()
 
@@ -79,9 +81,15 @@ def record_projection_lag(projection_name: str, events_behind: int) -> None:
         _probes.report(get_observability().record_projection_lag, projection_name, events_behind)
 
 
-def saga_execution(saga_type: str, saga_id: str) -> AbstractContextManager[None]:
-    """Around a saga's whole run: span `saga.execute`; success or error, and its duration."""
-    if not state.on:
+def saga_execution(
+    saga_type: str, saga_id: str, *, tracing: TracingProvider | None = None
+) -> AbstractContextManager[None]:
+    """Around a saga's run: span `saga.execute`; success or error, and its duration.
+
+    `tracing` (a saga's own provider) receives the span instead of the process-wide tracer,
+    whether observability is on or not; the metrics still go to the process-wide hooks.
+    """
+    if tracing is None and not state.on:
         return _UNOBSERVED
     return _observed(
         "saga.execute",
@@ -89,17 +97,25 @@ def saga_execution(saga_type: str, saga_id: str) -> AbstractContextManager[None]
         lambda seconds, succeeded: get_observability().record_saga_execution(
             saga_type, seconds, succeeded=succeeded
         ),
+        tracing,
     )
 
 
 def saga_step(
-    saga_type: str, saga_id: str, step: str, *, compensation: bool = False
+    saga_type: str,
+    saga_id: str,
+    step: str,
+    *,
+    compensation: bool = False,
+    tracing: TracingProvider | None = None,
 ) -> AbstractContextManager[None]:
-    """Around one step's action (`saga.step`) or compensation (`saga.compensate`)."""
-    if not state.on:
+    """Around one step's action (span `saga.action`) or compensation (`saga.compensation`);
+    `tracing` as for `saga_execution`."""
+    if tracing is None and not state.on:
         return _UNOBSERVED
     attributes = {"saga.type": saga_type, "saga.id": saga_id, "saga.step": step}
-    return _observed("saga.compensate" if compensation else "saga.step", attributes, None)
+    operation = "saga.compensation" if compensation else "saga.action"
+    return _observed(operation, attributes, None, tracing)
 
 
 @contextmanager
@@ -107,8 +123,9 @@ def _observed(
     operation: str,
     attributes: Mapping[str, AttributeValue],
     report: Callable[[float, bool], None] | None,
+    tracing: TracingProvider | None = None,
 ) -> Iterator[None]:
-    call = _probes.Call(operation, attributes)
+    call = _probes.Call(operation, attributes, tracing=tracing)
     try:
         yield
     except BaseException as error:

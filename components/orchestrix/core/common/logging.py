@@ -1,8 +1,10 @@
-"""Logging for Orchestrix: stdlib loggers, with context passed as structured data.
+"""Logging for Orchestrix: stdlib loggers under `orchestrix`, with context in two forms.
 
 The library never configures logging (no `basicConfig`); applications choose handlers and
-formats. Context travels on the record as its `context` attribute, never formatted into the
-message, so a JSON formatter can emit it as fields and messages stay greppable.
+formats. A `StructuredLogger` writes its context into the message as the first release did
+(`Event processed [event_type=UserCreated, version=1]`), so plain-text logs stay readable, and
+also attaches it to the record as the `context` attribute (a dict), so a JSON formatter can
+emit it as fields.
 """
 
 from __future__ import annotations
@@ -16,20 +18,35 @@ ROOT_LOGGER_NAME = "orchestrix"
 # "last resort" stderr handler; the NullHandler keeps the library silent until the app decides.
 logging.getLogger(ROOT_LOGGER_NAME).addHandler(logging.NullHandler())
 
-# Frames between the user's call and `Logger.log`: StructuredLogger.<level> and `_log`.
+# Frames between the user's call and the logger: StructuredLogger.<level> and `_log`.
 _STACKLEVEL = 3
 
 
 def get_logger(name: str) -> logging.Logger:
-    """Return the stdlib logger `name` (pass `__name__`); handlers are the application's job."""
+    """The stdlib logger `orchestrix.<name>`; a name already under `orchestrix` is kept.
+
+    So `get_logger("billing")` is `orchestrix.billing` and `get_logger(__name__)` in a library
+    module is that module's own name, never `orchestrix.orchestrix.<...>`.
+    """
+    if name != ROOT_LOGGER_NAME and not name.startswith(f"{ROOT_LOGGER_NAME}."):
+        name = f"{ROOT_LOGGER_NAME}.{name}"
     return logging.getLogger(name)
 
 
-class StructuredLogger:
-    """Wraps a logger so that `**context` lands in `record.context` as a dict.
+def with_context(message: str, context: Mapping[str, object]) -> str:
+    """`message [key=value, ...]`, values formatted with `str()`; the message alone if none."""
+    if not context:
+        return message
+    pairs = ", ".join(f"{key}={value}" for key, value in context.items())
+    return f"{message} [{pairs}]"
 
-    The level is checked before anything is built, so a disabled DEBUG call costs one
-    `isEnabledFor` lookup.
+
+class StructuredLogger:
+    """Wraps a logger: `info("Saved", stream="ACC-1")` logs `Saved [stream=ACC-1]`.
+
+    Each method calls the wrapped logger's method of the same name with the formatted text as
+    its only positional argument and the context as `extra={"context": {...}}`. The level is
+    checked first, so a disabled DEBUG call formats nothing.
     """
 
     __slots__ = ("logger",)
@@ -38,47 +55,33 @@ class StructuredLogger:
         self.logger = logger
 
     def debug(self, message: str, **context: object) -> None:
-        self._log(logging.DEBUG, message, context)
+        self._log(logging.DEBUG, "debug", message, context)
 
     def info(self, message: str, **context: object) -> None:
-        self._log(logging.INFO, message, context)
+        self._log(logging.INFO, "info", message, context)
 
     def warning(self, message: str, **context: object) -> None:
-        self._log(logging.WARNING, message, context)
+        self._log(logging.WARNING, "warning", message, context)
 
     def error(self, message: str, **context: object) -> None:
-        self._log(logging.ERROR, message, context)
+        self._log(logging.ERROR, "error", message, context)
 
     def exception(self, message: str, **context: object) -> None:
         """Log at ERROR with the exception being handled attached."""
-        self._log(logging.ERROR, message, context, exc_info=True)
+        self._log(logging.ERROR, "exception", message, context)
 
-    def _log(
-        self, level: int, message: str, context: dict[str, object], exc_info: bool = False
-    ) -> None:
+    @staticmethod
+    def _format_context(**context: object) -> str:
+        """The suffix the release appended: ` [key=value, ...]`, or `""` without context."""
+        return with_context("", context)
+
+    def _log(self, level: int, method: str, message: str, context: dict[str, object]) -> None:
         if self.logger.isEnabledFor(level):
-            self.logger.log(
-                level,
-                message,
-                exc_info=exc_info,
+            getattr(self.logger, method)(
+                with_context(message, context),
                 extra={"context": context},
                 stacklevel=_STACKLEVEL,
             )
 
 
-class ContextFormatter(logging.Formatter):
-    """A formatter that appends a record's context as ` key=value` pairs, values as repr.
-
-    The pairs go on the message line, before any traceback the base class adds.
-    """
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        text = super().formatMessage(record)
-        context = getattr(record, "context", None)
-        if not isinstance(context, Mapping) or not context:
-            return text
-        pairs = " ".join(f"{key}={value!r}" for key, value in context.items())
-        return f"{text} {pairs}"
-
-
-__all__ = ["ROOT_LOGGER_NAME", "ContextFormatter", "StructuredLogger", "get_logger"]
+__all__ = ["ROOT_LOGGER_NAME", "StructuredLogger", "get_logger", "with_context"]

@@ -1,7 +1,11 @@
 """Aggregate roots: state rebuilt from events, with changes recorded as new events.
 
-An event of type `OrderCreated` is applied by the aggregate's `_when_order_created` method;
-the lookup is done once per aggregate class and event type, then cached.
+An event of type `OrderCreated` is applied by the aggregate's `_when_order_created` method.
+Two spellings of a type name are tried, in order: the first release's (`_to_snake_case`: an
+underscore before every capital, so `XMLParser` routes to `_when_x_m_l_parser`), then the
+word-based one (`snake_case`: `_when_xml_parser`, and `billing.InvoiceSent` to
+`_when_billing_invoice_sent`). The lookup is done once per aggregate class and event type,
+then cached.
 """
 
 from __future__ import annotations
@@ -24,10 +28,19 @@ def snake_case(type_name: str) -> str:
     return _WORD_BOUNDARY.sub("_", type_name).replace(".", "_").lower()
 
 
-def _applier(aggregate_type: type, event_type: str) -> _Applier | None:
+def _applier(aggregate: AggregateRoot, event_type: str) -> _Applier | None:
+    aggregate_type = type(aggregate)
     routes = _routes.setdefault(aggregate_type, {})
     if event_type not in routes:
-        routes[event_type] = getattr(aggregate_type, f"_when_{snake_case(event_type)}", None)
+        names = (aggregate._to_snake_case(event_type), snake_case(event_type))
+        routes[event_type] = next(
+            (
+                method
+                for name in names
+                if (method := getattr(aggregate_type, f"_when_{name}", None)) is not None
+            ),
+            None,
+        )
     return routes[event_type]
 
 
@@ -55,9 +68,18 @@ class AggregateRoot:
 
     def _when(self, event: Event) -> None:
         """Route `event` to `_when_<snake_case_of_type>`; no such method leaves state as is."""
-        apply = _applier(type(self), event.type)
+        apply = _applier(self, event.type)
         if apply is not None:
             apply(self, event)
+
+    @staticmethod
+    def _to_snake_case(name: str) -> str:
+        """The first release's rule: lower-case, with `_` before every capital but the first
+        (`AccountOpened` → `account_opened`, `XMLParser` → `x_m_l_parser`)."""
+        return "".join(
+            f"_{char.lower()}" if char.isupper() and index else char.lower()
+            for index, char in enumerate(name)
+        )
 
     def mark_events_committed(self) -> None:
         """Forget the recorded events once they are stored."""
@@ -65,13 +87,10 @@ class AggregateRoot:
 
     def _replay_events(self, events: Iterable[Event]) -> None:
         """Rebuild state from stored events, without recording them."""
-        aggregate_type = type(self)
-        routes = _routes.setdefault(aggregate_type, {})
+        routes = _routes.setdefault(type(self), {})
         count = 0
         for event in events:
-            apply = (
-                routes[event.type] if event.type in routes else _applier(aggregate_type, event.type)
-            )
+            apply = routes[event.type] if event.type in routes else _applier(self, event.type)
             if apply is not None:
                 apply(self, event)
             count += 1

@@ -1,9 +1,15 @@
-"""Event schema evolution: upcasters turn events of an old schema version into the current one.
+"""Event schema evolution: upcasters turn events of an old schema version into a newer one.
 
 An event class declares its schema version (`class OrderPlaced(Event, schema_version=2)`); an
 older shape stays defined under the same type name (`class OrderPlacedV1(Event,
-type_name="OrderPlaced", schema_version=1)`) so stored events still decode, and an upcaster per
-step (1→2, 2→3, ...) converts them when a store configured with an `UpcasterRegistry` loads them.
+type_name="OrderPlaced", schema_version=1)`) so stored events still decode, and upcasters
+convert them when a store configured with an `UpcasterRegistry` loads them. Events written for
+the first release, which carry their schema version in a field named `version`, work too:
+`UpcasterRegistry.upcast` reads that field when the event has one.
+
+A chain goes from the event's version towards the target, taking at each version the
+registered step that goes the least far without overshooting: the one-version steps of the
+first release when they exist, a longer step (1→3) where they do not.
 
 Upcasters are async in the seed API. Sync stores run the same upcasters: a coroutine that never
 waits on I/O finishes on its first step, so it is driven to completion directly; one that does
@@ -12,15 +18,15 @@ wait raises `UpcasterException` asking for an async store.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from orchestrix.core.common.exceptions import OrchestrixError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
-from orchestrix.core.messaging.message import Event
+from orchestrix.core.messaging.message import Event, Message
 from orchestrix.core.messaging.registry import latest_schema_version
 
 
@@ -37,22 +43,50 @@ class EventUpcast(Protocol):
     def upcast(self, event: Any, /) -> Awaitable[Event] | Event: ...
 
 
-class EventUpcaster[SourceEvent: Event, TargetEvent: Event](ABC):
-    """Base class for one upcasting step; subclasses implement `upcast`."""
+def _check_versions(source_version: object, target_version: object) -> None:
+    """The first release's checks, in its order and words."""
+    for name, version in (("source_version", source_version), ("target_version", target_version)):
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValueError(f"{name} must be positive integer")
+    if cast(int, source_version) >= cast(int, target_version):
+        raise ValueError("target_version must be greater than source_version")
+
+
+class EventUpcaster[SourceEvent: Event, TargetEvent: Event]:
+    """Base class for one upcasting step; subclasses implement `upcast`.
+
+    The upcaster copies the metadata it wants to keep (id, timestamp, ...); the registry
+    does not.
+    """
 
     def __init__(self, source_version: int, target_version: int) -> None:
-        if target_version <= source_version:
-            raise ValueError("target_version must be greater than source_version")
+        _check_versions(source_version, target_version)
         self.source_version = source_version
         self.target_version = target_version
 
-    @abstractmethod
     async def upcast(self, event: SourceEvent) -> TargetEvent:
         """The event in the target schema version."""
+        raise NotImplementedError(f"{type(self).__name__} must implement upcast()")
 
     async def can_upcast(self, event: Event) -> bool:
         """Whether `event` is in this upcaster's source version."""
-        return type(event).__schema_version__ == self.source_version
+        return schema_version_of(event) == self.source_version
+
+
+def schema_version_of(event: object) -> int | None:
+    """An int field named `version` (the first release's convention), else the class's
+    declared schema version; None for an object that has neither."""
+    version = _version_field(event)
+    if version is not None:
+        return version
+    if isinstance(event, Message):
+        return type(event).__schema_version__
+    return None
+
+
+def _version_field(event: object) -> int | None:
+    version = getattr(event, "version", None)
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 @dataclass(frozen=True)
@@ -63,80 +97,153 @@ class VersionedEvent:
     version: int
     event_type: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.version, int) or self.version < 1:
+            raise ValueError("version must be positive integer")
+        if not isinstance(self.event_type, str) or not self.event_type:
+            raise ValueError("event_type must be non-empty string")
+
+
+type _Step = tuple[int, int, EventUpcast]
+"""(source version, target version, upcaster)."""
+
 
 class UpcasterRegistry:
-    """Upcasting steps per event type, chained to reach any later version."""
+    """Upcasting steps per event type and version pair, chained to reach any later version."""
 
     def __init__(self) -> None:
-        self._steps: dict[str, dict[int, EventUpcast]] = {}
+        self._upcasters: dict[tuple[str, int, int], EventUpcast] = {}
+        self._chains: dict[tuple[str, int, int], list[_Step]] = {}
 
     def register(self, event_type: str, upcaster: EventUpcast) -> None:
-        """Add the step from `upcaster.source_version`; one step per source version."""
-        steps = self._steps.setdefault(event_type, {})
-        if upcaster.source_version in steps:
-            raise UpcasterException(
-                f"{event_type} already has an upcaster from version {upcaster.source_version}"
+        """Add a step; one per (event type, source version, target version)."""
+        if not isinstance(event_type, str) or not event_type:
+            raise ValueError("event_type must be non-empty string")
+        if not isinstance(upcaster, EventUpcaster):
+            if not callable(getattr(upcaster, "upcast", None)):
+                raise ValueError(
+                    "upcaster must be instance of EventUpcaster "
+                    "(or have source_version, target_version and upcast)"
+                )
+            _check_versions(
+                getattr(upcaster, "source_version", None),
+                getattr(upcaster, "target_version", None),
             )
-        steps[upcaster.source_version] = upcaster
+        source, target = upcaster.source_version, upcaster.target_version
+        key = (event_type, source, target)
+        if key in self._upcasters:
+            raise ValueError(f"Upcaster already registered for {event_type} v{source}->v{target}")
+        self._upcasters[key] = upcaster
+        self._chains.clear()
 
     def get_upcaster(
         self, event_type: str, source_version: int, target_version: int
     ) -> EventUpcast | None:
-        """The registered step from `source_version` straight to `target_version`, if any."""
-        step = self._steps.get(event_type, {}).get(source_version)
-        return step if step is not None and step.target_version == target_version else None
+        """The step registered for exactly this type and version pair, if any."""
+        return self._upcasters.get((event_type, source_version, target_version))
 
     def get_chain_info(self, event_type: str) -> list[tuple[int, int]]:
-        """The registered steps of a type as `(source, target)` pairs, in order."""
-        steps = self._steps.get(event_type, {})
-        return [(source, steps[source].target_version) for source in sorted(steps)]
+        """The registered steps of a type as `(source, target)` pairs, in registration order."""
+        return [(source, target) for name, source, target in self._upcasters if name == event_type]
 
-    def _chain(self, event_type: str, source: int, target: int) -> list[EventUpcast]:
-        steps = self._steps.get(event_type, {})
-        chain: list[EventUpcast] = []
-        version = source
-        while version < target:
-            step = steps.get(version)
-            if step is None:
+    def _chain(
+        self, event: object, event_type: str, current: int | None, target: int
+    ) -> list[_Step]:
+        if current is None:
+            raise UpcasterException(f"Event {event} missing version attribute for upcasting")
+        if current > target:
+            raise UpcasterException(f"Cannot downcast from v{current} to v{target}")
+        key = (event_type, current, target)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._plan(event_type, current, target)
+        return chain
+
+    def _plan(self, event_type: str, current: int, target: int) -> list[_Step]:
+        chain: list[_Step] = []
+        while current < target:
+            reachable = [
+                step_target
+                for name, source, step_target in self._upcasters
+                if name == event_type and source == current and step_target <= target
+            ]
+            if not reachable:
                 raise UpcasterException(
-                    f"No upcaster for {event_type} from version {version} (towards {target})"
+                    f"No upcaster found for {event_type} v{current}->{current + 1}"
                 )
-            chain.append(step)
-            version = step.target_version
-        if version != target:
-            raise UpcasterException(f"{event_type} upcasters overshoot version {target}")
+            step_target = min(reachable)
+            chain.append((current, step_target, self._upcasters[event_type, current, step_target]))
+            current = step_target
         return chain
 
     async def upcast(self, event: Event, event_type: str, target_version: int) -> Event:
-        """`event` converted step by step to `target_version`."""
-        for step in self._chain(event_type, type(event).__schema_version__, target_version):
-            result = _run_step(step, event)
+        """`event` converted step by step to `target_version` (the same object if it is there).
+
+        The current version is the event's `version` field if it has one, else its class's
+        schema version; a `version` field of each result is set to the step's target.
+        """
+        by_field = _version_field(event) is not None
+        current = schema_version_of(event)
+        return await self._upcast(event, event_type, current, target_version, by_field)
+
+    def upcast_sync(self, event: Event, event_type: str, target_version: int) -> Event:
+        """`upcast` for sync code; upcasters must not wait on I/O."""
+        by_field = _version_field(event) is not None
+        current = schema_version_of(event)
+        return self._upcast_sync(event, event_type, current, target_version, by_field)
+
+    async def _upcast(
+        self,
+        event: Event,
+        event_type: str,
+        current: int | None,
+        target: int,
+        by_field: bool = False,
+    ) -> Event:
+        for source, step_target, step in self._chain(event, event_type, current, target):
+            failed = f"Upcasting {event_type} v{source}->{step_target} failed"
+            result = _run_step(step, event, failed)
             if inspect.isawaitable(result):
                 try:
                     result = await result
+                except UpcasterException:
+                    raise
                 except Exception as error:
-                    raise UpcasterException(f"Upcaster failed: {error!r}") from error
-            event = result
+                    raise UpcasterException(f"{failed}: {error}") from error
+            event = _at_version(result, step_target) if by_field else result
         return event
 
-    def upcast_sync(self, event: Event, event_type: str, target_version: int) -> Event:
-        """`upcast` for sync stores; upcasters must not wait on I/O."""
-        for step in self._chain(event_type, type(event).__schema_version__, target_version):
-            result = _run_step(step, event)
-            event = _finish_without_loop(result) if inspect.isawaitable(result) else result
+    def _upcast_sync(
+        self,
+        event: Event,
+        event_type: str,
+        current: int | None,
+        target: int,
+        by_field: bool = False,
+    ) -> Event:
+        for source, step_target, step in self._chain(event, event_type, current, target):
+            failed = f"Upcasting {event_type} v{source}->{step_target} failed"
+            result = _run_step(step, event, failed)
+            if inspect.isawaitable(result):
+                result = _finish_without_loop(result, failed)
+            event = _at_version(result, step_target) if by_field else result
         return event
 
     def upcast_to_latest(self, events: Iterable[Event]) -> list[Event]:
         """Each event in the newest schema version registered for its type (sync)."""
         return [
-            self.upcast_sync(event, event.type, target) if (target := _newer(event)) else event
+            self._upcast_sync(event, event.type, type(event).__schema_version__, target)
+            if (target := _newer(event))
+            else event
             for event in events
         ]
 
     async def upcast_to_latest_async(self, events: Iterable[Event]) -> list[Event]:
         """Each event in the newest schema version registered for its type."""
         return [
-            await self.upcast(event, event.type, target) if (target := _newer(event)) else event
+            await self._upcast(event, event.type, type(event).__schema_version__, target)
+            if (target := _newer(event))
+            else event
             for event in events
         ]
 
@@ -162,14 +269,30 @@ def _newer(event: Event) -> int | None:
     return latest if latest is not None and latest > type(event).__schema_version__ else None
 
 
-def _run_step(step: EventUpcast, event: Event) -> Awaitable[Event] | Event:
+def _at_version(result: Event, version: int) -> Event:
+    """A result that keeps its schema version in a `version` field, with that field set to the
+    step's target: a copy, never the frozen result changed in place."""
+    current = getattr(result, "version", None)
+    if (
+        isinstance(current, int)
+        and current != version
+        and dataclasses.is_dataclass(result)
+        and any(field.name == "version" and field.init for field in dataclasses.fields(result))
+    ):
+        return dataclasses.replace(result, version=version)  # type: ignore[call-arg]
+    return result
+
+
+def _run_step(step: EventUpcast, event: Event, failed: str) -> Awaitable[Event] | Event:
     try:
         return step.upcast(event)
+    except UpcasterException:
+        raise
     except Exception as error:
-        raise UpcasterException(f"Upcaster {type(step).__name__} failed: {error!r}") from error
+        raise UpcasterException(f"{failed}: {error}") from error
 
 
-def _finish_without_loop(awaitable: Awaitable[Event]) -> Event:
+def _finish_without_loop(awaitable: Awaitable[Event], failed: str) -> Event:
     if not inspect.iscoroutine(awaitable):
         raise UpcasterException("Sync stores need upcasters that return events or coroutines")
     coroutine = cast(Coroutine[Any, Any, Event], awaitable)
@@ -177,8 +300,10 @@ def _finish_without_loop(awaitable: Awaitable[Event]) -> Event:
         coroutine.send(None)
     except StopIteration as finished:
         return cast(Event, finished.value)
+    except UpcasterException:
+        raise
     except Exception as error:
-        raise UpcasterException(f"Upcaster failed: {error!r}") from error
+        raise UpcasterException(f"{failed}: {error}") from error
     coroutine.close()
     raise UpcasterException("An upcaster waited on I/O; use an async store to load these events")
 
@@ -189,4 +314,5 @@ __all__ = [
     "UpcasterException",
     "UpcasterRegistry",
     "VersionedEvent",
+    "schema_version_of",
 ]

@@ -1,8 +1,8 @@
 """The message bus ports: publish a message to every handler subscribed to its class.
 
-A handler subscribed to a class also receives that class's subclasses, so subscribing to
-`Event` sees every event. The async bus also accepts plain functions as handlers, so one
-handler can serve both buses.
+Handlers are looked up by the message's exact class, as in the first release: a handler
+subscribed to `Event` does not receive an `OrderCreated`. The async bus also accepts plain
+functions as handlers, so one handler can serve both buses.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ class MessageBus(Protocol):
     """Delivers each published message to its handlers, one after the other."""
 
     def publish(self, message: Message) -> None:
-        """Run every handler subscribed to the message's class or one of its bases.
+        """Run every handler subscribed to the message's class, in subscription order.
 
         Raises `HandlerError` naming each handler that failed, after all of them ran.
         """
         ...
 
     def subscribe[T: Message](self, message_type: type[T], handler: MessageHandler[T]) -> None:
-        """Deliver every later message of `message_type` (or a subclass) to `handler`."""
+        """Deliver every later message of exactly `message_type` to `handler`."""
         ...
 
 
@@ -35,14 +35,14 @@ class AsyncMessageBus(Protocol):
     """Delivers each published message to its handlers concurrently."""
 
     async def publish(self, message: Message) -> None:
-        """Run every handler subscribed to the message's class or one of its bases.
+        """Run every handler subscribed to the message's class, concurrently.
 
         Raises `HandlerError` naming each handler that failed, after all of them finished.
         """
         ...
 
     def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
-        """Deliver every later message of `message_type` (or a subclass) to `handler`."""
+        """Deliver every later message of exactly `message_type` to `handler`."""
         ...
 
 

@@ -1,16 +1,20 @@
-"""In-process implementations: message buses and event stores held in memory."""
+"""In-process implementations: message buses, event stores, process and deadline stores."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
+from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
+from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
 
 __all__ = [
     "InMemoryAsyncEventStore",
     "InMemoryAsyncMessageBus",
+    "InMemoryDeadlineStore",
     "InMemoryEventStore",
     "InMemoryMessageBus",
+    "InMemoryProcessStateStore",
     "load_async",
     "publish_async",
     "save_async",

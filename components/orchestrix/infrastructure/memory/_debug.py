@@ -1,4 +1,4 @@
-"""The DEBUG check on the buses' publish path, cheap enough to run for every message.
+"""DEBUG logging on the buses' publish path, with a level check cheap enough for every message.
 
 `Logger.isEnabledFor` is a Python call that costs about as much as dispatching a message to a
 no-op handler. CPython memoises its answers per level in the logger's `_cache` dict and empties
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 
+from orchestrix.core.common.logging import with_context
+
 
 def level_cache(logger: logging.Logger) -> dict[int, bool]:
     """The memo of `logger.isEnabledFor` answers by level, or an empty dict if it has none."""
@@ -25,4 +27,11 @@ def level_cache(logger: logging.Logger) -> dict[int, bool]:
     return cache if isinstance(cache, dict) else {}
 
 
-__all__ = ["level_cache"]
+def log_debug(logger: logging.Logger, message: str, **context: object) -> None:
+    """Log `message [key=value, ...]` at DEBUG, with the context also as `record.context`;
+    nothing is formatted while DEBUG is off."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(with_context(message, context), extra={"context": context}, stacklevel=2)
+
+
+__all__ = ["level_cache", "log_debug"]

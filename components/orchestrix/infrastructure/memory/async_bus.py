@@ -4,6 +4,11 @@ One handler, the common case, is awaited directly: no task, no gather. Several h
 get an eager task (Python 3.12), which runs the handler up to its first suspension at once, so
 handlers that never suspend finish without a trip through the event loop; only the ones still
 pending are then gathered.
+
+A handler that raises `CancelledError` although nobody cancelled the publishing task (it
+awaited something another task cancelled, or raised it itself) has failed like any other:
+the other handlers still run and the failure is reported. A real cancellation of the
+publishing task propagates at once; failures already known are logged by then.
 """
 
 from __future__ import annotations
@@ -19,14 +24,15 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import AsyncMessageHandler
-from orchestrix.infrastructure.memory._debug import level_cache
+from orchestrix.infrastructure.memory._debug import level_cache, log_debug
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
     handler_name,
+    report,
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import Subscriptions
+from orchestrix.infrastructure.memory._routing import HandlerRouting, check_message
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
@@ -39,19 +45,26 @@ async def _call(handler: AsyncMessageHandler[Any], message: Message) -> None:
         await result
 
 
+def _cancelled_from_outside() -> bool:
+    """Whether the running task was asked to stop, as opposed to a handler raising
+    `CancelledError` on its own."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 @instrumented_bus
-class InMemoryAsyncMessageBus:
-    """An `AsyncMessageBus` that runs each message's handlers concurrently.
+class InMemoryAsyncMessageBus(HandlerRouting[AsyncMessageHandler[Any]]):
+    """An `AsyncMessageBus` that runs the handlers of a message's exact class concurrently.
 
     Handlers may be coroutine functions or plain functions. Every handler runs to the end
-    even when another failed. A failing handler is retried first if `retry_policy` is set
-    (sleeping with `asyncio.sleep`); a handler that still fails is dead-lettered when
-    `dead_letter_queue` is set, otherwise `publish` raises one `HandlerError` naming every
-    failed handler. Only `Exception` is caught: KeyboardInterrupt, SystemExit and
-    `asyncio.CancelledError` propagate.
+    even when another failed; each final failure is logged at ERROR (`Async handler failed
+    [...]`). A failing handler is retried first if `retry_policy` is set (sleeping with
+    `asyncio.sleep`); a handler that still fails is dead-lettered when `dead_letter_queue` is
+    set, otherwise `publish` raises one `HandlerError` naming every failed handler.
+    KeyboardInterrupt, SystemExit and the cancellation of the publishing task propagate.
     """
 
-    __slots__ = ("_dead_letter_queue", "_retry_policy", "_routes", "_subscriptions")
+    __slots__ = ("_dead_letter_queue", "_retry_policy")
 
     def __init__(
         self,
@@ -60,40 +73,51 @@ class InMemoryAsyncMessageBus:
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._subscriptions: Subscriptions[AsyncMessageHandler[Any]] = Subscriptions()
-        self._routes = self._subscriptions.routes
+        super().__init__()
 
     def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
-        """Deliver every later message of `message_type` or a subclass to `handler`."""
-        self._subscriptions.add(message_type, handler)
+        """Deliver every later message of exactly `message_type` to `handler`."""
+        self._add_handler(message_type, handler)
+        log_debug(_logger, "Async handler subscribed", message_type=message_type.__name__)
 
     async def publish(self, message: Message) -> None:
         """Run every handler of the message's class; see the class for failures."""
-        try:
-            handlers = self._routes[type(message)]
-        except KeyError:
-            handlers = self._subscriptions.resolve(type(message))
+        handlers = self._delivery[type(message)]
+        if not handlers:
+            check_message(self._handlers, message)
         try:
             debug = _levels[DEBUG]
         except KeyError:
             debug = _logger.isEnabledFor(DEBUG)
         if debug:
-            _logger.debug(
-                "Publishing %s %s to %d handler(s)", message.type, message.id, len(handlers)
+            log_debug(
+                _logger,
+                "Publishing message (async)",
+                message_type=type(message).__name__,
+                message_id=getattr(message, "id", "N/A"),
+                handler_count=len(handlers),
             )
+        if not handlers:
+            return
         if len(handlers) == 1:
             handler = handlers[0]
-            # `_call` inlined: this path is the one-handler benchmark, a coroutine per message.
+            # `_deliver` inlined: this path is the one-handler benchmark, a coroutine per message.
             try:
                 result = handler(message)
                 if result is not None:
                     await result
             except Exception as error:
                 failure = await self._retry(handler, message, error)
-                if failure is not None:
-                    settle(message, (failure,), self._dead_letter_queue, _logger)
-        elif handlers:
-            await self._deliver_concurrently(handlers, message)
+            except asyncio.CancelledError as error:
+                if _cancelled_from_outside():
+                    raise
+                failure = await self._retry(handler, message, error)
+            else:
+                return
+            if failure is not None:
+                settle(message, (failure,), self._dead_letter_queue, _logger)
+        else:
+            await self._deliver_concurrently(tuple(handlers), message)
 
     async def _deliver_concurrently(
         self, handlers: Sequence[AsyncMessageHandler[Any]], message: Message
@@ -119,24 +143,34 @@ class InMemoryAsyncMessageBus:
             await _call(handler, message)
         except Exception as error:
             return await self._retry(handler, message, error)
+        except asyncio.CancelledError as error:
+            if _cancelled_from_outside():
+                raise
+            return await self._retry(handler, message, error)
         return None
 
     async def _retry(
-        self, handler: AsyncMessageHandler[Any], message: Message, error: Exception
+        self, handler: AsyncMessageHandler[Any], message: Message, error: BaseException
     ) -> FailedDelivery | None:
         """Retry a failed handler as the policy allows; the failure if no attempt succeeded."""
         attempts = 1
         for delay in retry_delays(self._retry_policy):
-            _logger.debug("Retrying %s for %s in %.3fs", handler_name(handler), message.id, delay)
+            log_debug(_logger, "Retrying async handler", handler=handler_name(handler), delay=delay)
             await asyncio.sleep(delay)
             attempts += 1
             try:
                 await _call(handler, message)
             except Exception as retry_error:
                 error = retry_error
+            except asyncio.CancelledError as retry_error:
+                if _cancelled_from_outside():
+                    raise
+                error = retry_error
             else:
                 return None
-        return FailedDelivery(handler, error, attempts)
+        failure = FailedDelivery(handler, error, attempts)
+        report(_logger, "Async handler failed", message, failure)
+        return failure
 
 
 __all__ = ["InMemoryAsyncMessageBus"]

@@ -52,6 +52,9 @@ class InMemoryAsyncEventStore:
         """The latest snapshot of the aggregate, if any."""
         return self._store.load_snapshot(aggregate_id)
 
+    # Both namings on every async store (SPEC §4): the seeds' and the `*_async` ones.
+    save_async = save
+    load_async = load
     save_snapshot_async = save_snapshot
     load_snapshot_async = load_snapshot
 

@@ -16,30 +16,33 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import MessageHandler
-from orchestrix.infrastructure.memory._debug import level_cache
+from orchestrix.infrastructure.memory._debug import level_cache, log_debug
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
     handler_name,
+    report,
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import Subscriptions
+from orchestrix.infrastructure.memory._routing import HandlerRouting, check_message
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
 
 
 @instrumented_bus
-class InMemoryMessageBus:
-    """A `MessageBus` that calls each message's handlers in subscription order.
+class InMemoryMessageBus(HandlerRouting[MessageHandler[Any]]):
+    """A `MessageBus` that calls the handlers of a message's exact class in subscription order.
 
-    Every handler runs even when an earlier one failed. A failing handler is retried first if
-    `retry_policy` is set; a handler that still fails is dead-lettered when `dead_letter_queue`
-    is set, otherwise `publish` raises one `HandlerError` naming every failed handler. Only
-    `Exception` is caught: KeyboardInterrupt and SystemExit stop publishing at once.
+    Every handler runs even when an earlier one failed; each final failure is logged at ERROR
+    (`Handler failed [...]`). A failing handler is retried first if `retry_policy` is set; a
+    handler that still fails is dead-lettered when `dead_letter_queue` is set, otherwise
+    `publish` raises one `HandlerError` naming every failed handler. Only `Exception` is
+    caught: KeyboardInterrupt and SystemExit stop publishing at once. A handler may publish
+    further messages (re-entrant publishing).
     """
 
-    __slots__ = ("_dead_letter_queue", "_retry_policy", "_routes", "_subscriptions")
+    __slots__ = ("_dead_letter_queue", "_retry_policy")
 
     def __init__(
         self,
@@ -48,39 +51,52 @@ class InMemoryMessageBus:
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._subscriptions: Subscriptions[MessageHandler[Any]] = Subscriptions()
-        self._routes = self._subscriptions.routes
+        super().__init__()
 
     def subscribe[T: Message](self, message_type: type[T], handler: MessageHandler[T]) -> None:
-        """Call `handler` with every later message of `message_type` or a subclass."""
-        self._subscriptions.add(message_type, handler)
+        """Call `handler` with every later message of exactly `message_type`."""
+        self._add_handler(message_type, handler)
+        log_debug(_logger, "Handler subscribed", message_type=message_type.__name__)
 
     def publish(self, message: Message) -> None:
         """Call every handler of the message's class; see the class for failures."""
-        try:
-            handlers = self._routes[type(message)]
-        except KeyError:
-            handlers = self._subscriptions.resolve(type(message))
+        handlers = self._delivery[type(message)]
+        if not handlers:
+            check_message(self._handlers, message)
         try:
             debug = _levels[DEBUG]
         except KeyError:
             debug = _logger.isEnabledFor(DEBUG)
         if debug:
-            _logger.debug(
-                "Publishing %s %s to %d handler(s)", message.type, message.id, len(handlers)
+            log_debug(
+                _logger,
+                "Publishing message",
+                message_type=type(message).__name__,
+                message_id=message.id,
+                handler_count=len(handlers),
             )
-        failures: list[FailedDelivery] | None = None
-        for handler in handlers:
+        if len(handlers) == 1:  # the common case, without copying the list
+            handler = handlers[0]
             try:
                 handler(message)
             except Exception as error:
                 failure = self._retry(handler, message, error)
                 if failure is not None:
-                    if failures is None:
-                        failures = []
-                    failures.append(failure)
-        if failures is not None:
-            settle(message, failures, self._dead_letter_queue, _logger)
+                    settle(message, (failure,), self._dead_letter_queue, _logger)
+        elif handlers:
+            failures: list[FailedDelivery] | None = None
+            # A copy: a handler that subscribes another one does not change this delivery.
+            for handler in tuple(handlers):
+                try:
+                    handler(message)
+                except Exception as error:
+                    failure = self._retry(handler, message, error)
+                    if failure is not None:
+                        if failures is None:
+                            failures = []
+                        failures.append(failure)
+            if failures is not None:
+                settle(message, failures, self._dead_letter_queue, _logger)
 
     def _retry(
         self, handler: MessageHandler[Any], message: Message, error: Exception
@@ -88,8 +104,9 @@ class InMemoryMessageBus:
         """Retry a failed handler as the policy allows; the failure if no attempt succeeded."""
         attempts = 1
         for delay in retry_delays(self._retry_policy):
-            _logger.debug("Retrying %s for %s in %.3fs", handler_name(handler), message.id, delay)
-            time.sleep(delay)
+            log_debug(_logger, "Retrying handler", handler=handler_name(handler), delay=delay)
+            if delay > 0:
+                time.sleep(delay)
             attempts += 1
             try:
                 handler(message)
@@ -97,7 +114,9 @@ class InMemoryMessageBus:
                 error = retry_error
             else:
                 return None
-        return FailedDelivery(handler, error, attempts)
+        failure = FailedDelivery(handler, error, attempts)
+        report(_logger, "Handler failed", message, failure)
+        return failure
 
 
 __all__ = ["InMemoryMessageBus"]

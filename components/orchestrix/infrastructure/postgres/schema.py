@@ -2,7 +2,10 @@
 
 `migrate` runs in one transaction under an advisory lock keyed by the schema name, so any
 number of processes may start at once: the first applies what is missing, the others wait and
-find nothing left to do. Applied versions are recorded in the `schema_version` table.
+find nothing left to do. Applied versions are recorded in the `schema_version` table. It also
+checks the log clock (`_log_clock`), so a database restored on another server keeps its
+global order. `migrate_database` is the same for a connection string (the `db migrate`
+command); every store's `initialize()` runs it too.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from importlib import resources
 import asyncpg
 
 from orchestrix.core.common.exceptions import StoreError
+from orchestrix.infrastructure.postgres import _log_clock
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._identifiers import quote_schema
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
@@ -54,8 +58,29 @@ def load_migrations() -> tuple[Migration, ...]:
 MIGRATIONS = load_migrations()
 
 
-async def migrate(connection: asyncpg.Connection, schema: str) -> list[int]:
+async def migrate(connection: asyncpg.Connection, schema: str = "orchestrix") -> list[int]:
     """Bring `schema` up to the latest version; returns the versions this call applied."""
+    applied, _ = await _migrate(connection, schema)
+    return applied
+
+
+async def migrate_database(connection_string: str, schema: str = "orchestrix") -> list[int]:
+    """`migrate` over a connection of its own: what `orchestrix db migrate` runs."""
+    try:
+        connection = await asyncpg.connect(connection_string)
+    except Exception as error:
+        raise_translated(error, "connecting to PostgreSQL")
+    try:
+        return await migrate(connection, schema)
+    except Exception as error:
+        raise_translated(error, f"migrating schema {schema!r}")
+    finally:
+        await connection.close()
+
+
+async def _migrate(connection: asyncpg.Connection, schema: str) -> tuple[list[int], int]:
+    """Apply the missing migrations and check the log clock; returns the versions applied
+    and the transaction id offset of the log."""
     quoted = quote_schema(schema)
     async with connection.transaction():
         await connection.execute(
@@ -81,18 +106,41 @@ async def migrate(connection: asyncpg.Connection, schema: str) -> list[int]:
                     migration.name,
                 )
                 done.append(migration.version)
-        return done
+        return done, await _log_clock.check(connection, schema, quoted)
 
 
-async def prepare(pool: ConnectionPool, schema: str) -> None:
-    """Open `pool` if needed and migrate `schema` through it: what every store's
-    `initialize()` does."""
-    await pool.open()
+async def prepare(pool: ConnectionPool, schema: str) -> int:
+    """Open `pool` if needed and migrate `schema` through it, as every store's `initialize()`
+    does; returns the log's transaction id offset (for the event store's statements)."""
+    await pool.initialize()
     try:
         async with pool.acquire() as connection:
-            await migrate(connection, schema)
+            _, offset = await _migrate(connection, schema)
     except Exception as error:
         raise_translated(error, f"migrating schema {schema!r}")
+    return offset
 
 
-__all__ = ["MIGRATIONS", "Migration", "load_migrations", "migrate", "prepare"]
+async def applied_versions(pool: ConnectionPool, schema: str) -> set[int]:
+    """The versions recorded in `schema` (none when it has no version table); reads only, so
+    tools can tell what `migrate` would do without doing it."""
+    await pool.initialize()
+    table = f"{quote_schema(schema)}.schema_version"
+    try:
+        async with pool.acquire() as connection:
+            if await connection.fetchval("SELECT to_regclass($1)", table) is None:
+                return set()
+            return {row[0] for row in await connection.fetch(f"SELECT version FROM {table}")}
+    except Exception as error:
+        raise_translated(error, f"reading the schema version of {schema!r}")
+
+
+__all__ = [
+    "MIGRATIONS",
+    "Migration",
+    "applied_versions",
+    "load_migrations",
+    "migrate",
+    "migrate_database",
+    "prepare",
+]

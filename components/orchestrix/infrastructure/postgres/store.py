@@ -1,9 +1,11 @@
 """The PostgreSQL event store: durable streams, a global log for projections, snapshots.
 
-Every save is one statement (see `_event_sql`): no explicit transaction, no lock, one round
-trip. Events are stored as the codec's JSON in a JSONB column and decoded back into their
-registered classes; the global log is read with the transaction-id cursor of SPEC §4, so a
-reader never skips an event that commits after one it has already passed.
+Every save is one statement (see `_event_sql`): no explicit transaction, no lock beyond the
+writers' shared one, one round trip, returning the checkpoint of the last event. Events are
+stored as the codec's JSON in a JSONB column and decoded back into their registered classes;
+the global log is read with the transaction-id cursor of SPEC §4, up to a horizon that waits
+only for transactions that write events (`_horizon`), so a reader never skips an event that
+commits after one it has already passed and is never stalled by unrelated work.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import math
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
 from types import TracebackType
 from typing import Any, Self
@@ -22,9 +25,10 @@ from orchestrix.core.common.exceptions import (
     ConcurrencyError,
     DuplicateEventError,
     EventEncodingError,
-    StoreUnavailableError,
+    StoreUsageError,
 )
 from orchestrix.core.common.instrumentation import instrumented_store
+from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
@@ -34,57 +38,76 @@ from orchestrix.core.messaging.codec import decode_event, event_to_data
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
-from orchestrix.infrastructure.postgres._event_sql import event_statements
-from orchestrix.infrastructure.postgres._identifiers import quote_schema
+from orchestrix.infrastructure.postgres._event_sql import EventStatements, event_statements
+from orchestrix.infrastructure.postgres._horizon import LogHoldback, writer_lock_key
 from orchestrix.infrastructure.postgres._overlap import overlap
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool, PoolConfig
+from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
 from orchestrix.infrastructure.postgres.schema import prepare
 
 _EVENT_ID_CONSTRAINT = "events_event_id_key"
 _PAGE = 1000  # rows per query when loading a long stream
+_logger = get_logger(__name__)
+
+
+class _Watch:
+    """What `read_all` last saw of writers holding the log back, and which one it warned of."""
+
+    __slots__ = ("last", "warned")
+
+    def __init__(self) -> None:
+        self.last: LogHoldback | None = None
+        self.warned: tuple[int, int | None] | None = None
 
 
 @instrumented_store
+@dataclass(frozen=True)
 class PostgreSQLEventStore:
-    """An async event store on PostgreSQL through an asyncpg pool.
+    """An async event store on PostgreSQL through a `ConnectionPool`.
 
-    `initialize()` opens the pool and applies the schema migrations (idempotent, safe when
-    several processes start together); `close()` releases the connections. Tables live in
-    `schema` (default `orchestrix`), so several stores can share a database. `commit_wait`
-    bounds how long `read_all` waits for older transactions still in flight (see there).
+    The four positional fields and their defaults are the first release's (a frozen
+    dataclass, as it was). `initialize()` opens the pool and applies the schema migrations
+    (idempotent, safe when several processes start together); `close()` releases the
+    connections. Tables live in `schema` (default `orchestrix`), so several stores can share a
+    database. `commit_wait` bounds how long `read_all` waits for a writer still in flight; a
+    writer holding the log back for `holdback_warning` seconds or more is logged as a warning
+    (see `log_holdback`).
     """
 
-    def __init__(
-        self,
-        connection_string: str,
-        pool_min_size: int = 2,
-        pool_max_size: int = 10,
-        pool_timeout: float = 10.0,
-        *,
-        schema: str = "orchestrix",
-        upcasters: UpcasterRegistry | None = None,
-        commit_wait: float = 1.0,
-    ) -> None:
-        if isinstance(commit_wait, bool) or not isinstance(commit_wait, int | float):
-            raise ValidationError("must be a number of seconds", "commit_wait", commit_wait)
-        if not 0 <= commit_wait < math.inf:
-            raise ValidationError("must be zero or more seconds", "commit_wait", commit_wait)
-        self._sql = event_statements(quote_schema(schema))
-        self.schema = schema
-        self.upcasters = upcasters
-        self.commit_wait = commit_wait
-        self.pool = ConnectionPool(
-            PoolConfig(
-                dsn=connection_string,
-                min_size=pool_min_size,
-                max_size=pool_max_size,
-                timeout=pool_timeout,
-            )
+    connection_string: str = field(repr=False)  # may carry a password
+    pool_min_size: int = 10
+    pool_max_size: int = 50
+    pool_timeout: float = 30.0
+    _: KW_ONLY
+    schema: str = "orchestrix"
+    upcasters: UpcasterRegistry | None = field(default=None, compare=False)
+    commit_wait: float = 1.0
+    holdback_warning: float = 10.0
+    pool: ConnectionPool = field(init=False, repr=False, compare=False)
+    _sql: EventStatements = field(init=False, repr=False, compare=False)
+    _watch: _Watch = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("commit_wait", "holdback_warning"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError("must be a number of seconds", name, value)
+            if not 0 <= value < math.inf:
+                raise ValidationError("must be zero or more seconds", name, value)
+        config = PoolConfig(
+            min_size=self.pool_min_size, max_size=self.pool_max_size, timeout=self.pool_timeout
         )
+        # Fields set once here (and the statements again by initialize()): the store is frozen.
+        sql = event_statements(self.schema, 0, writer_lock_key(self.schema))
+        object.__setattr__(self, "_sql", sql)
+        object.__setattr__(self, "pool", ConnectionPool(self.connection_string, config))
+        object.__setattr__(self, "_watch", _Watch())
 
     async def initialize(self) -> None:
-        """Open the pool and bring the schema up to date."""
-        await prepare(self.pool, self.schema)
+        """Open the pool and bring the schema up to date (see `schema.migrate`)."""
+        offset = await prepare(self.pool, self.schema)
+        sql = event_statements(self.schema, offset, writer_lock_key(self.schema))
+        object.__setattr__(self, "_sql", sql)
 
     async def close(self) -> None:
         """Close every pooled connection; idempotent."""
@@ -103,66 +126,119 @@ class PostgreSQLEventStore:
         await self.close()
 
     async def ping(self) -> bool:
-        """Whether the server answers a trivial query now."""
+        """Whether the server answers `SELECT 1` now (False before `initialize()`)."""
         try:
             async with self.pool.acquire() as connection:
-                return bool(await connection.fetchval("SELECT true"))
-        except StoreUnavailableError:
+                return bool(await connection.fetchval("SELECT 1"))
+        except Exception:
             return False
-        except Exception as error:
-            raise_translated(error, "ping")
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given.
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch), for read-your-writes.
 
         Raises `ConcurrencyError` (stream not at `expected_version`), `DuplicateEventError`
         (an event id already stored), `EventEncodingError` (a value the codec or PostgreSQL
         cannot store, such as a NUL character) or `StoreUnavailableError`; in each case
         nothing is written.
         """
-        validate_stream_id(aggregate_id)
+        values = _values(aggregate_id, events, expected_version)
+        if values is None:
+            return None
         if expected_version is not None:
-            _check_int(expected_version, "expected_version")
-        if not events:
-            return
-        validate_events(events)
-        sql, expected = self._sql, expected_version is not None
-        if len(events) == 1:
-            values: tuple[Any, ...] = _row(events[0])
-            if expected_version == 0:
-                statement = sql.create_one
-            else:
-                statement = sql.append_one_expected if expected else sql.append_one_any
+            statement = self._sql.expected.choose(len(events), expected_version)
         else:
-            values = tuple(zip(*map(_row, events), strict=True))
-            statement = sql.append_many_expected if expected else sql.append_many_any
+            statement = self._sql.one_any if len(events) == 1 else self._sql.many_any
         while True:
             try:
                 async with self.pool.acquire() as connection:
-                    status = await connection.execute(
+                    row = await connection.fetchrow(
                         statement, aggregate_id, expected_version, *values
                     )
-            except asyncpg.UniqueViolationError as error:
-                if error.constraint_name == _EVENT_ID_CONSTRAINT:
-                    raise DuplicateEventError(await self._duplicate_id(events)) from error
-                if expected_version is None:
-                    continue  # a concurrent writer took these versions: append after it
-                actual = await self._stream_version(aggregate_id)
-                raise ConcurrencyError(aggregate_id, expected_version, actual) from error
-            except (
-                asyncpg.UntranslatableCharacterError,
-                asyncpg.CharacterNotInRepertoireError,
-            ) as error:
-                message = f"PostgreSQL cannot store this text (no NUL characters): {error}"
-                raise EventEncodingError(message) from error
             except Exception as error:
-                raise_translated(error, f"saving to stream {aggregate_id!r}")
-            if expected_version is not None and status.endswith(" 0"):  # "INSERT 0 0"
-                actual = await self._stream_version(aggregate_id)
-                raise ConcurrencyError(aggregate_id, expected_version, actual)
-            return
+                # Without an expected version, a writer that took the same versions is
+                # appended after: run the statement again.
+                await self._raise_for(error, aggregate_id, events, expected_version)
+                continue
+            return await self._checkpoint(row, aggregate_id, expected_version)
+
+    async def save_in_transaction(
+        self,
+        connection: asyncpg.Connection,
+        aggregate_id: str,
+        events: Sequence[Event],
+        expected_version: int | None = None,
+    ) -> Checkpoint | None:
+        """Append `events` inside the caller's open transaction on `connection`, so they
+        commit or roll back with the caller's other writes (an outbox row, a read model).
+
+        The same checks and errors as `save`, which is faster when nothing else needs the
+        transaction. An error leaves the transaction failed: roll it back. Under REPEATABLE
+        READ or SERIALIZABLE the events must be the transaction's first write (the log order
+        needs a fresh snapshot otherwise); under READ COMMITTED anything may come first.
+        """
+        values = _values(aggregate_id, events, expected_version)
+        if values is None:
+            return None
+        if not connection.is_in_transaction():
+            raise StoreUsageError(
+                "save_in_transaction needs a connection inside a transaction "
+                "(async with connection.transaction(): ...); use save() otherwise"
+            )
+        try:
+            wrote_before, isolation, _ = await connection.fetchrow(self._sql.writer_lock)
+            if expected_version is None:
+                expected_version = await connection.fetchval(self._sql.stream_version, aggregate_id)
+        except Exception as error:
+            raise_translated(error, f"saving to stream {aggregate_id!r}")
+        if wrote_before and isolation != "read committed":
+            raise StoreUsageError(
+                f"Events cannot follow other writes in a {isolation.upper()} transaction; "
+                "append them first, or use READ COMMITTED"
+            )
+        appends = self._sql.late if wrote_before else self._sql.expected
+        statement = appends.choose(len(events), expected_version)
+        try:
+            row = await connection.fetchrow(statement, aggregate_id, expected_version, *values)
+        except Exception as error:
+            await self._raise_for(error, aggregate_id, events, expected_version)
+            raise  # not reached: with an expected version every error is raised
+        return await self._checkpoint(row, aggregate_id, expected_version)
+
+    async def _raise_for(
+        self,
+        error: Exception,
+        aggregate_id: str,
+        events: Sequence[Event],
+        expected_version: int | None,
+    ) -> None:
+        """Raise the Orchestrix error for a failed append; return only when a concurrent
+        writer took the versions of an append without expected version (to run it again)."""
+        if isinstance(error, asyncpg.UniqueViolationError):
+            if error.constraint_name == _EVENT_ID_CONSTRAINT:
+                raise DuplicateEventError(await self._duplicate_id(events)) from error
+            if expected_version is None:
+                return
+            actual = await self._stream_version(aggregate_id)
+            raise ConcurrencyError(aggregate_id, expected_version, actual) from error
+        if isinstance(
+            error, asyncpg.UntranslatableCharacterError | asyncpg.CharacterNotInRepertoireError
+        ):
+            message = f"PostgreSQL cannot store this text (no NUL characters): {error}"
+            raise EventEncodingError(message) from error
+        raise_translated(error, f"saving to stream {aggregate_id!r}")
+
+    async def _checkpoint(
+        self, row: Any, aggregate_id: str, expected_version: int | None
+    ) -> Checkpoint:
+        """The checkpoint an append returned, or ConcurrencyError if it wrote nothing (the
+        stream was behind the expected version)."""
+        if row is None or row[1] is None:
+            actual = await self._stream_version(aggregate_id)
+            raise ConcurrencyError(aggregate_id, expected_version or 0, actual)
+        return Checkpoint(row[0], row[1])
 
     async def _stream_version(self, aggregate_id: str) -> int:
         try:
@@ -187,13 +263,16 @@ class PostgreSQLEventStore:
             seen.add(event_id)
         return ids[0]  # the clashing event was deleted meanwhile; report the batch
 
-    async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
-        """The events after `from_version` as their classes, upcast when configured.
+    async def load(self, aggregate_id: str, from_version: int | None = 0) -> list[Event]:
+        """The events after `from_version` (None, the first release's default: all) as their
+        classes, upcast when configured.
 
         A long stream is read in pages, each decoded while the server renders the next.
         """
         validate_stream_id(aggregate_id)
-        _check_int(from_version, "from_version")
+        if from_version is None:
+            from_version = 0
+        _check_version(from_version, "from_version")
         if from_version < 0:
             raise ValidationError("must not be negative", "from_version", from_version)
         sql, events = self._sql.load, []
@@ -211,19 +290,28 @@ class PostgreSQLEventStore:
             return events
         return await self.upcasters.upcast_to_latest_async(events)
 
+    save_async = save  # SPEC §4: every async store answers both namings
+    load_async = load
+
     async def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]:
         """Every event committed after `after`, in log order, `batch_size` rows per query.
 
-        Events of transactions still in flight (and of any that started after them) are held
-        back until those commit, so resuming from the last checkpoint never skips one. When
-        committed events are held back at the end of the log, this waits up to `commit_wait`
-        seconds for the older transactions before returning. Each batch is decoded while the
-        server renders the next; no connection is held while the caller consumes events.
+        Events of a writer still in flight (and of any that started after it) are held back
+        until it ends, so resuming from the last checkpoint never skips one; transactions that
+        write no events never hold the log back. When committed events are held back at the
+        end of the log, this waits up to `commit_wait` seconds for the writer before
+        returning, and warns of one in flight for `holdback_warning` seconds or more. Each
+        batch is decoded while the server renders the next; no connection is held while the
+        caller consumes events.
         """
         if type(batch_size) is not int or batch_size < 1:
             raise ValidationError("must be a positive integer", "batch_size", batch_size)
+        if not isinstance(after, Checkpoint):
+            raise ValidationError("must be a Checkpoint", "after", after)
+        _check_version(after.tx_id, "after.tx_id")
+        _check_version(after.position, "after.position")
         cursor, pause, deadline = (after.tx_id, after.position), 0.002, None
         rows = await self._log_page(cursor, batch_size)
         while True:
@@ -249,7 +337,7 @@ class PostgreSQLEventStore:
                 continue
             now = time.monotonic()
             deadline = now + self.commit_wait if deadline is None else deadline
-            if now >= deadline or not await self._more_after(cursor):
+            if not await self._held_back(cursor) or now >= deadline:
                 return
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.05)
@@ -263,14 +351,45 @@ class PostgreSQLEventStore:
             raise_translated(error, "reading the event log")
         return rows
 
-    async def _more_after(self, cursor: tuple[int, int]) -> bool:
-        """Whether events committed after `cursor` exist (held back when the last read
-        returned none; the next read may already see them)."""
+    async def _held_back(self, cursor: tuple[int, int]) -> bool:
+        """Whether events committed after `cursor` exist that the last read could not return
+        yet; notes (and, past `holdback_warning`, logs) the writer holding them back."""
         try:
             async with self.pool.acquire() as connection:
-                return bool(await connection.fetchval(self._sql.more_after, *cursor))
+                row = await connection.fetchrow(self._sql.holdback, *cursor)
         except Exception as error:
             raise_translated(error, "reading the event log")
+        more, xid, pid, state, seconds = row
+        holdback = None if not more or xid is None else LogHoldback(xid, pid, state, seconds)
+        watch = self._watch
+        watch.last = holdback
+        if holdback is None or holdback.seconds < self.holdback_warning:
+            return bool(more)
+        if watch.warned != (holdback.transaction_id, holdback.pid):
+            watch.warned = (holdback.transaction_id, holdback.pid)
+            _logger.warning(
+                "Readers of the event log in schema %r are held back by transaction %s "
+                "(pid %s, state %s), writing events for %.1f s; events committed after "
+                "it stay unread until it ends",
+                self.schema,
+                holdback.transaction_id,
+                holdback.pid,
+                holdback.state,
+                holdback.seconds,
+            )
+        return bool(more)
+
+    async def log_holdback(self) -> LogHoldback | None:
+        """The writer transaction holding the log back now, if committed events wait behind
+        it: a figure for a lag metric (`seconds` it has run) and who to look at (`pid`)."""
+        await self._held_back((START.tx_id, START.position))
+        return self._watch.last
+
+    @property
+    def last_holdback(self) -> LogHoldback | None:
+        """What the last `read_all` (or `log_holdback`) that reached the end of the log found
+        holding it back, None if nothing was; read without a query."""
+        return self._watch.last
 
     async def save_snapshot_async(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
@@ -303,10 +422,34 @@ class PostgreSQLEventStore:
             aggregate_id, aggregate_type, version, load_json(state), taken_at, schema_version
         )
 
+    save_snapshot = save_snapshot_async
+    load_snapshot = load_snapshot_async
 
-def _check_int(value: object, field: str) -> None:
+
+def _values(
+    aggregate_id: str, events: Sequence[Event], expected_version: int | None
+) -> tuple[Any, ...] | None:
+    """The append statement's parameters after the stream and version (scalars for one
+    event, one array per column for a batch), None for an empty batch; bad input is refused
+    here, before anything is sent."""
+    validate_stream_id(aggregate_id)
+    if expected_version is not None:
+        _check_version(expected_version, "expected_version")
+    if not events:
+        return None
+    validate_events(events)
+    if len(events) == 1:
+        return _row(events[0])
+    return tuple(zip(*map(_row, events), strict=True))
+
+
+def _check_version(value: object, field: str) -> None:
+    """Versions and checkpoints are integers PostgreSQL's bigint holds (anything else would
+    fail in the driver, after the statement was half-sent)."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError("must be an integer", field, value)
+    if not -(2**63) <= value < 2**63:
+        raise ValidationError("must fit in 64 bits", field, value)
 
 
 def _row(event: Event) -> tuple[Any, ...]:
@@ -338,4 +481,4 @@ def _records(rows: list[Any]) -> list[RecordedEvent]:
     ]
 
 
-__all__ = ["PostgreSQLEventStore"]
+__all__ = ["LogHoldback", "OrchestrixJSONEncoder", "PostgreSQLEventStore"]

@@ -1,10 +1,20 @@
 """The SQLite event store (stdlib `sqlite3`, WAL): the embedded, durable default.
 
 `SQLiteEventStore` for sync code, `SQLiteAsyncEventStore` for async code; both read and write
-the same file format, so a file written by one opens in the other.
+the same file format, so a file written by one opens in the other. The saga, process and
+deadline stores keep their tables in the same file or another.
 """
 
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
+from orchestrix.infrastructure.sqlite.deadline_store import SQLiteDeadlineStore
+from orchestrix.infrastructure.sqlite.process_store import SQLiteProcessStateStore
+from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
-__all__ = ["SQLiteAsyncEventStore", "SQLiteEventStore"]
+__all__ = [
+    "SQLiteAsyncEventStore",
+    "SQLiteDeadlineStore",
+    "SQLiteEventStore",
+    "SQLiteProcessStateStore",
+    "SQLiteSagaStateStore",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Literal, get_args
@@ -70,10 +70,18 @@ def check_synchronous(synchronous: object) -> None:
         raise ValidationError("must be 'FULL' or 'NORMAL'", "synchronous", synchronous)
 
 
-def connect(path: str | os.PathLike[str], synchronous: Synchronous) -> sqlite3.Connection:
-    """A connection in autocommit mode with the store's pragmas and an up-to-date schema."""
+def connect(
+    path: str | os.PathLike[str],
+    synchronous: Synchronous,
+    schema: Callable[[sqlite3.Connection], None] = migrate,
+    role: str = "event store",
+) -> sqlite3.Connection:
+    """A connection in autocommit mode with the store's pragmas and an up-to-date schema.
+
+    `schema` migrates the tables of the store opening it (the event store's by default).
+    """
     check_synchronous(synchronous)
-    with DriverErrors(f"Cannot open the SQLite event store at {os.fspath(path)!r}"):
+    with DriverErrors(f"Cannot open the SQLite {role} at {os.fspath(path)!r}"):
         connection = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
@@ -81,7 +89,7 @@ def connect(path: str | os.PathLike[str], synchronous: Synchronous) -> sqlite3.C
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {synchronous}")  # checked above
             with immediate_transaction(connection):
-                migrate(connection)
+                schema(connection)
         except BaseException:
             connection.close()
             raise

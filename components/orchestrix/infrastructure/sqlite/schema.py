@@ -62,9 +62,7 @@ def migrate(connection: sqlite3.Connection, migrations: Sequence[Migration] = MI
     new file at once apply each migration exactly once.
     """
     connection.execute(_VERSION_TABLE)
-    applied: int = connection.execute(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_version"
-    ).fetchone()[0]
+    applied = schema_version(connection)
     if applied > len(migrations):
         raise StoreError(
             f"The database has schema version {applied}, newer than the {len(migrations)} "
@@ -76,4 +74,18 @@ def migrate(connection: sqlite3.Connection, migrations: Sequence[Migration] = MI
         connection.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
 
 
-__all__ = ["MIGRATIONS", "Migration", "migrate"]
+def schema_version(connection: sqlite3.Connection) -> int:
+    """The number of migrations the database has applied (0 for a new file); reads only,
+    so tools can tell what `migrate` would do without doing it."""
+    (has_table,) = connection.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has_table:
+        return 0
+    version: int = connection.execute(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+    ).fetchone()[0]
+    return version
+
+
+__all__ = ["MIGRATIONS", "Migration", "migrate", "schema_version"]

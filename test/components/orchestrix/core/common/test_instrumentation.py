@@ -25,6 +25,7 @@ from orchestrix.core.common.instrumentation import (
 from orchestrix.core.common.metrics import MetricsProvider, MetricValue
 from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
+from orchestrix.core.execution.saga import InMemorySagaStateStore, Saga, SagaStep
 from orchestrix.core.messaging.message import Command, Event
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
@@ -104,6 +105,14 @@ def test_a_callback_alone_switches_the_instrumentation_on() -> None:
     assert stored == [("tab-1", 1), ("tab-1", 2)]
 
 
+def test_a_bus_delivers_from_its_table_unobserved_and_from_observed_routes_observed() -> None:
+    bus = InMemoryMessageBus()
+    assert bus._delivery is bus._handlers
+    with observing(ObservabilityHooks(RecordingMetrics())):
+        assert bus._delivery is not bus._handlers
+    assert bus._delivery is bus._handlers
+
+
 def test_a_command_flow_reports_spans_and_metrics_by_type(
     hooks: ObservabilityHooks, metrics: RecordingMetrics, tracing: RecordingTracing
 ) -> None:
@@ -170,9 +179,7 @@ def test_a_failing_handler_fails_as_before_and_is_reported(
     with pytest.raises(HandlerError) as raised:
         bus.publish(OpenTab(tab="t"))
 
-    assert "test_a_failing_handler_fails_as_before_and_is_reported.<locals>.refuse" in str(
-        raised.value
-    )
+    assert str(raised.value) == "Handler 'refuse' failed for message type 'OpenTab': tab limit"
     handle, dispatch = tracing.ended
     assert (handle.status, handle.attributes["error.type"]) == ("error", "PermissionError")
     assert (dispatch.status, dispatch.attributes["error.type"]) == ("error", "HandlerError")
@@ -355,7 +362,7 @@ def test_saga_helpers_report_steps_compensations_and_the_outcome(
             pass
         raise RuntimeError("credit failed")
 
-    assert tracing.operations() == ["saga.step", "saga.compensate", "saga.execute"]
+    assert tracing.operations() == ["saga.action", "saga.compensation", "saga.execute"]
     assert tracing.ended[0].attributes == {
         "saga.type": "Transfer",
         "saga.id": "saga-1",
@@ -369,3 +376,56 @@ def test_saga_helpers_report_steps_compensations_and_the_outcome(
             {"labels": {"saga_type": "Transfer", "status": "error"}},
         )
     ]
+
+
+def saga_executions(metrics: RecordingMetrics) -> list[object]:
+    return [call[2]["labels"] for call in metrics.named("orchestrix.saga.executions")]
+
+
+async def test_a_saga_reports_its_run_and_steps_through_the_hooks(
+    hooks: ObservabilityHooks, metrics: RecordingMetrics, tracing: RecordingTracing
+) -> None:
+    def refuse() -> None:
+        raise RuntimeError("no credit")
+
+    steps = [SagaStep("debit", lambda: 1, lambda: None), SagaStep("credit", refuse)]
+    saga = Saga("Transfer", steps, InMemorySagaStateStore())
+    with pytest.raises(RuntimeError):
+        await saga.execute()
+    await Saga("Transfer", steps[:1], InMemorySagaStateStore()).execute()
+
+    assert tracing.operations() == [
+        "saga.action",
+        "saga.action",
+        "saga.compensation",
+        "saga.execute",
+        "saga.action",
+        "saga.execute",
+    ]
+    assert tracing.ended[3].attributes == {
+        "saga.type": "Transfer",
+        "saga.id": saga.saga_id,
+        "error.type": "RuntimeError",
+        "error.message": "no credit",
+    }
+    assert saga_executions(metrics) == [
+        {"saga_type": "Transfer", "status": "error"},
+        {"saga_type": "Transfer", "status": "success"},
+    ]
+
+
+async def test_a_saga_with_a_tracer_of_its_own_traces_there_and_counts_in_the_hooks(
+    hooks: ObservabilityHooks, metrics: RecordingMetrics, tracing: RecordingTracing
+) -> None:
+    own = RecordingTracing()
+    await Saga("Transfer", [SagaStep("debit", lambda: 1)], InMemorySagaStateStore(), own).execute()
+
+    assert own.operations() == ["saga.action", "saga.execute"]
+    assert tracing.ended == []
+    assert saga_executions(metrics) == [{"saga_type": "Transfer", "status": "success"}]
+
+
+async def test_an_unobserved_saga_opens_no_span(tracing: RecordingTracing) -> None:
+    assert not is_observed()
+    await Saga("Transfer", [SagaStep("debit", lambda: 1)], InMemorySagaStateStore()).execute()
+    assert tracing.started == []

@@ -16,6 +16,7 @@ from orchestrix.core.common.log_context import (
     install_log_context,
     remove_log_context,
 )
+from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.common.propagation import continue_trace
 from orchestrix.core.messaging.message import Command, Event
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
@@ -102,6 +103,28 @@ async def test_concurrent_async_handlers_each_see_their_own_message(kept: Keep) 
 
     seen = {record.getMessage(): record.message_id for record in kept.records}  # type: ignore[attr-defined]
     assert seen == {"handled a": first.id, "handled b": second.id}
+
+
+def test_structured_logger_records_keep_their_text_and_context_and_gain_the_fields() -> None:
+    handler = Keep()
+    structured = StructuredLogger(get_logger("test.log_context.structured"))
+    structured.logger.addHandler(handler)
+    structured.logger.setLevel(logging.INFO)
+    install_log_context(handler)
+    try:
+        bus = InMemoryMessageBus()
+        bus.subscribe(Ship, lambda command: structured.info("Shipping", parcel=command.parcel))
+        command = Ship(parcel="p-2")
+        bus.publish(command)
+    finally:
+        remove_log_context(handler)
+        structured.logger.removeHandler(handler)
+
+    (record,) = handler.records
+    assert record.name == "orchestrix.test.log_context.structured"
+    assert record.getMessage() == "Shipping [parcel=p-2]"
+    assert record.context == {"parcel": "p-2"}  # type: ignore[attr-defined]
+    assert (record.correlation_id, record.message_id) == (command.id, command.id)  # type: ignore[attr-defined]
 
 
 def test_records_carry_the_trace_being_continued(kept: Keep) -> None:

@@ -1,14 +1,18 @@
+"""Logging: the first release's names and message format (reference §3.4), without its
+`basicConfig` at import and its doubled logger names (defect #14)."""
+
 import logging
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from orchestrix.core.common.logging import (
     ROOT_LOGGER_NAME,
-    ContextFormatter,
     StructuredLogger,
     get_logger,
+    with_context,
 )
 
 LOGGER_NAME = "orchestrix.test.logging"
@@ -19,31 +23,101 @@ def structured() -> StructuredLogger:
     return StructuredLogger(get_logger(LOGGER_NAME))
 
 
-def test_get_logger_returns_the_stdlib_logger() -> None:
-    logger = get_logger(LOGGER_NAME)
+class RecordingLogger:
+    """Stands in for `logging.Logger` to see exactly which method gets which arguments."""
 
-    assert logger is logging.getLogger(LOGGER_NAME)
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def isEnabledFor(self, level: int) -> bool:
+        return True
+
+    def __getattr__(self, method: str) -> Any:
+        return lambda *args, **kwargs: self.calls.append((method, args, kwargs))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("billing", "orchestrix.billing"),
+        ("core.eventsourcing.aggregate", "orchestrix.core.eventsourcing.aggregate"),
+        ("orchestrix.infrastructure.memory.bus", "orchestrix.infrastructure.memory.bus"),
+        ("orchestrix", "orchestrix"),
+        ("orchestrixx", "orchestrix.orchestrixx"),
+    ],
+)
+def test_get_logger_prefixes_orchestrix_once(name: str, expected: str) -> None:
+    logger = get_logger(name)
+
+    assert logger.name == expected
+    assert logger is logging.getLogger(expected)
+    assert get_logger(name) is logger
+
+
+def test_library_modules_log_under_their_own_name() -> None:
+    from orchestrix.infrastructure.memory import async_bus, bus
+
+    assert bus._logger.name == "orchestrix.infrastructure.memory.bus"
+    assert async_bus._logger.name == "orchestrix.infrastructure.memory.async_bus"
 
 
 def test_the_library_root_logger_has_exactly_one_null_handler() -> None:
-    get_logger("orchestrix.a")
+    get_logger("a")
     get_logger("orchestrix.b")
 
     handlers = logging.getLogger(ROOT_LOGGER_NAME).handlers
     assert [type(handler) for handler in handlers] == [logging.NullHandler]
 
 
-def test_importing_the_library_does_not_configure_the_root_logger() -> None:
-    code = (
-        "import logging, orchestrix.core.common.logging;"
-        "assert not logging.getLogger().handlers, logging.getLogger().handlers"
-    )
+@pytest.mark.parametrize(
+    "module",
+    [
+        "orchestrix.core.common",
+        "orchestrix.core.eventsourcing.aggregate",
+        "orchestrix.infrastructure.memory",
+    ],
+)
+def test_importing_the_library_does_not_configure_the_root_logger(module: str) -> None:
+    code = f"import logging, {module}; assert not logging.getLogger().handlers"
 
     result = subprocess.run(
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("context", "suffix"),
+    [
+        ({}, ""),
+        ({"event_type": "UserCreated", "version": 1}, " [event_type=UserCreated, version=1]"),
+        ({"ok": True, "none": None, "pi": 3.14, "n": 42}, " [ok=True, none=None, pi=3.14, n=42]"),
+    ],
+)
+def test_format_context_is_the_releases_suffix(context: dict[str, object], suffix: str) -> None:
+    assert StructuredLogger._format_context(**context) == suffix
+    assert with_context("Event processed", context) == f"Event processed{suffix}"
+
+
+@pytest.mark.parametrize("method", ["debug", "info", "warning", "error", "exception"])
+def test_each_method_calls_the_same_method_with_one_positional_text(method: str) -> None:
+    logger = RecordingLogger()
+
+    getattr(StructuredLogger(logger), method)(  # type: ignore[arg-type]
+        "Event processed", event_type="UserCreated", version=1
+    )
+
+    [(called, args, kwargs)] = logger.calls
+    assert called == method
+    assert args == ("Event processed [event_type=UserCreated, version=1]",)
+    assert kwargs["extra"] == {"context": {"event_type": "UserCreated", "version": 1}}
+
+
+def test_wrapped_logger_is_the_logger_attribute() -> None:
+    logger = get_logger("billing")
+
+    assert StructuredLogger(logger).logger is logger
 
 
 @pytest.mark.parametrize(
@@ -55,7 +129,7 @@ def test_importing_the_library_does_not_configure_the_root_logger() -> None:
         ("error", logging.ERROR),
     ],
 )
-def test_context_is_attached_to_the_record_not_the_message(
+def test_context_is_in_the_message_and_on_the_record(
     structured: StructuredLogger, caplog: pytest.LogCaptureFixture, method: str, level: int
 ) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
@@ -64,11 +138,23 @@ def test_context_is_attached_to_the_record_not_the_message(
 
     [record] = caplog.records
     assert record.levelno == level
-    assert record.getMessage() == "order placed"
+    assert record.getMessage() == "order placed [order_id=ORD-1, amount=5]"
     assert record.context == {"order_id": "ORD-1", "amount": 5}  # type: ignore[attr-defined]
 
 
-def test_braces_and_percent_signs_in_context_are_not_interpreted(
+def test_message_without_context_is_unchanged(
+    structured: StructuredLogger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+
+    structured.info("started")
+
+    [record] = caplog.records
+    assert record.getMessage() == "started"
+    assert record.context == {}  # type: ignore[attr-defined]
+
+
+def test_braces_and_percent_signs_are_not_interpreted(
     structured: StructuredLogger, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
@@ -76,8 +162,7 @@ def test_braces_and_percent_signs_in_context_are_not_interpreted(
     structured.info("saved %s", note="100% {done}")
 
     [record] = caplog.records
-    assert record.getMessage() == "saved %s"
-    assert record.context == {"note": "100% {done}"}  # type: ignore[attr-defined]
+    assert record.getMessage() == "saved %s [note=100% {done}]"
 
 
 def test_record_points_at_the_caller(
@@ -92,7 +177,7 @@ def test_record_points_at_the_caller(
     assert record.pathname == __file__
 
 
-def test_exception_attaches_the_current_exception(
+def test_exception_logs_at_error_with_the_current_exception(
     structured: StructuredLogger, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger=LOGGER_NAME)
@@ -104,44 +189,21 @@ def test_exception_attaches_the_current_exception(
 
     [record] = caplog.records
     assert record.levelno == logging.ERROR
+    assert record.getMessage() == "handler failed [handler=h1]"
     assert record.exc_info is not None
     assert record.exc_info[0] is RuntimeError
-    assert record.context == {"handler": "h1"}  # type: ignore[attr-defined]
 
 
-def test_disabled_level_builds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disabled_level_formats_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     structured = StructuredLogger(get_logger("orchestrix.test.logging.warning_only"))
     structured.logger.setLevel(logging.WARNING)
 
-    def fail(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the logger was called for a disabled level")
+    class Loud:
+        def __str__(self) -> str:
+            raise AssertionError("context formatted for a disabled level")
 
-    monkeypatch.setattr(structured.logger, "log", fail)
+    structured.debug("noisy", payload=Loud())
+    structured.info("noisy too", payload=Loud())
 
-    structured.debug("noisy", payload="x" * 100)
-    structured.info("noisy too")
-
-    with pytest.raises(AssertionError, match="logger was called"):
-        structured.warning("enabled")
-
-
-def test_context_formatter_appends_pairs_before_the_traceback() -> None:
-    formatter = ContextFormatter("%(levelname)s %(message)s")
-    try:
-        raise ValueError("bad")
-    except ValueError:
-        exc_info = sys.exc_info()
-    record = logging.LogRecord(LOGGER_NAME, logging.ERROR, __file__, 1, "failed", (), exc_info)
-    record.context = {"order_id": "ORD 1", "attempt": 2}
-
-    first_line, *rest = formatter.format(record).splitlines()
-
-    assert first_line == "ERROR failed order_id='ORD 1' attempt=2"
-    assert rest[0].startswith("Traceback")
-
-
-def test_context_formatter_leaves_records_without_context_alone() -> None:
-    formatter = ContextFormatter("%(message)s")
-    record = logging.LogRecord(LOGGER_NAME, logging.INFO, __file__, 1, "plain", (), None)
-
-    assert formatter.format(record) == "plain"
+    with pytest.raises(AssertionError, match="disabled level"):
+        structured.warning("enabled", payload=Loud())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pytest
 
 from orchestrix.core.eventsourcing.aggregate import AggregateRoot
 from orchestrix.core.eventsourcing.aggregate_root import snake_case
@@ -107,3 +109,92 @@ def test_uncommitted_events_are_not_shared_between_instances() -> None:
     first, second = Order(aggregate_id="a"), Order(aggregate_id="b")
     first.create()
     assert second.uncommitted_events == []
+
+
+# Routing: the first release's snake-case rule first, then the word-based one (reference §2.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("AccountOpened", "account_opened"),
+        ("MoneyDeposited", "money_deposited"),
+        ("A", "a"),
+        ("XMLParser", "x_m_l_parser"),
+        ("OrderCreatedV2", "order_created_v2"),
+        ("already_lower", "already_lower"),
+        ("com.example.OrderCreated", "com.example._order_created"),
+    ],
+)
+def test_to_snake_case_is_the_releases_rule(name: str, expected: str) -> None:
+    assert AggregateRoot._to_snake_case(name) == expected
+    assert Order()._to_snake_case(name) == expected
+
+
+def parser_event(type_name: str) -> Event:
+    return Event(type=type_name)
+
+
+@dataclass
+class ReleaseStyle(AggregateRoot):
+    seen: list[str] = field(default_factory=list)
+
+    def _when_x_m_l_parser(self, event: Event) -> None:
+        self.seen.append("release")
+
+
+@dataclass
+class WordStyle(AggregateRoot):
+    seen: list[str] = field(default_factory=list)
+
+    def _when_xml_parser(self, event: Event) -> None:
+        self.seen.append("words")
+
+    def _when_com_example_order_created(self, event: Event) -> None:
+        self.seen.append("dotted")
+
+
+@dataclass
+class BothStyles(ReleaseStyle):
+    def _when_xml_parser(self, event: Event) -> None:
+        self.seen.append("words")
+
+
+@pytest.mark.parametrize(
+    ("aggregate_type", "expected"),
+    [(ReleaseStyle, ["release"]), (WordStyle, ["words"]), (BothStyles, ["release"])],
+)
+def test_routing_tries_the_releases_name_then_the_word_based_one(
+    aggregate_type: type[ReleaseStyle], expected: list[str]
+) -> None:
+    aggregate = aggregate_type()
+    aggregate._apply_event(parser_event("XMLParser"))
+    replayed = aggregate_type()
+    replayed._replay_events([parser_event("XMLParser")])
+    assert aggregate.seen == replayed.seen == expected
+    assert (aggregate.version, replayed.version) == (1, 1)
+
+
+def test_a_dotted_type_without_a_word_based_method_is_ignored() -> None:
+    release = ReleaseStyle()
+    release._apply_event(parser_event("com.example.OrderCreated"))
+    assert (release.seen, release.version) == ([], 1)
+    words = WordStyle()
+    words._apply_event(parser_event("com.example.OrderCreated"))
+    assert words.seen == ["dotted"]
+
+
+def test_an_overridden_to_snake_case_decides_the_first_name() -> None:
+    @dataclass
+    class Prefixed(AggregateRoot):
+        seen: list[str] = field(default_factory=list)
+
+        def _to_snake_case(self, name: str) -> str:
+            return f"v2_{name.lower()}"
+
+        def _when_v2_xmlparser(self, event: Event) -> None:
+            self.seen.append("custom")
+
+    aggregate = Prefixed()
+    aggregate._apply_event(parser_event("XMLParser"))
+    assert aggregate.seen == ["custom"]

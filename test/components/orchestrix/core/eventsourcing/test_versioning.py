@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from orchestrix.core.common.exceptions import OrchestrixError
 from orchestrix.core.eventsourcing.versioning import (
     EventUpcaster,
     UpcasterException,
@@ -111,12 +112,12 @@ def test_plain_function_upcasters_work_in_sync_and_async() -> None:
 
 
 def test_missing_step_is_reported() -> None:
-    with pytest.raises(UpcasterException, match="from version 2"):
+    with pytest.raises(UpcasterException, match=r"^No upcaster found for VerPlaced v2->3$"):
         registry(CentsUpcaster()).upcast_sync(VerPlacedV1(total="1"), "VerPlaced", 3)
 
 
 def test_duplicate_step_is_refused() -> None:
-    with pytest.raises(UpcasterException):
+    with pytest.raises(ValueError, match=r"^Upcaster already registered for VerPlaced v1->v2$"):
         registry(CentsUpcaster(), CentsUpcaster())
 
 
@@ -124,6 +125,7 @@ def test_failing_upcaster_is_wrapped() -> None:
     with pytest.raises(UpcasterException) as caught:
         registry().upcast_sync(VerPlacedV1(total="not-cents"), "VerPlaced", 3)
     assert isinstance(caught.value.__cause__, ValueError)
+    assert str(caught.value).startswith("Upcasting VerPlaced v1->2 failed: invalid literal")
 
 
 async def test_failing_upcaster_is_wrapped_in_async() -> None:
@@ -145,16 +147,11 @@ async def test_can_upcast_checks_the_source_version() -> None:
     assert not await CentsUpcaster().can_upcast(VerPlacedV2(total_cents=1))
 
 
-def test_target_must_be_after_source() -> None:
-    with pytest.raises(ValueError, match="target_version"):
-        PlainCents = type("PlainCents", (CentsUpcaster,), {})
-        EventUpcaster.__init__(PlainCents(), 2, 2)
-
-
 def test_versioned_event_carries_version_and_type() -> None:
     event = VerPlacedV1(total="1")
     versioned = VersionedEvent(event=event, version=1, event_type="VerPlaced")
     assert (versioned.version, versioned.event_type) == (1, "VerPlaced")
+    assert VersionedEvent(event, 2, "VerPlaced").version == 2
 
 
 def test_current_events_pass_through_untouched() -> None:
@@ -178,3 +175,196 @@ async def test_async_store_with_registry_upcasts_on_load() -> None:
     await store.save("order", [VerPlacedV1(total="1.00")])
     (loaded,) = await store.load("order")
     assert loaded.currency == "USD"  # type: ignore[attr-defined]
+
+
+# The first release's facts (reference §2.6)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefUserRegistered(Event, type_name="test_versioning.RefUserRegistered"):
+    """An event in the first release's style: its schema version is a field."""
+
+    name: str
+    email: str = ""
+    version: int = 1
+
+
+class AddEmail(EventUpcaster[RefUserRegistered, RefUserRegistered]):
+    def __init__(self, source: int = 1, target: int = 2, email: str = "a@example.com") -> None:
+        super().__init__(source, target)
+        self.email = email
+
+    async def upcast(self, event: RefUserRegistered) -> RefUserRegistered:
+        # Keeps the old `version`, as many upcasters written for the release did.
+        return RefUserRegistered(id=event.id, name=event.name, email=self.email, version=1)
+
+
+class Broken(EventUpcaster[RefUserRegistered, RefUserRegistered]):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(1, 2)
+        self.error = error
+
+    async def upcast(self, event: RefUserRegistered) -> RefUserRegistered:
+        raise self.error
+
+
+REF = "test_versioning.RefUserRegistered"
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "text"),
+    [
+        (0, 2, "source_version must be positive integer"),
+        ("1", 2, "source_version must be positive integer"),
+        (1.0, 2, "source_version must be positive integer"),
+        (1, 0, "target_version must be positive integer"),
+        (1, None, "target_version must be positive integer"),
+        (0, 0, "source_version must be positive integer"),
+        (2, 2, "target_version must be greater than source_version"),
+        (3, 2, "target_version must be greater than source_version"),
+    ],
+)
+def test_upcaster_versions_are_checked_in_order(source: object, target: object, text: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        EventUpcaster(source, target)  # type: ignore[arg-type]
+    assert str(caught.value) == text
+
+
+def test_the_base_upcaster_is_a_plain_class_with_its_versions() -> None:
+    upcaster: EventUpcaster[Event, Event] = EventUpcaster(1, 3)
+    assert (upcaster.source_version, upcaster.target_version) == (1, 3)
+    with pytest.raises(NotImplementedError):
+        asyncio.run(upcaster.upcast(Event()))
+
+
+async def test_can_upcast_reads_a_version_field() -> None:
+    assert await AddEmail().can_upcast(RefUserRegistered(name="a"))
+    assert not await AddEmail().can_upcast(RefUserRegistered(name="a", version=2))
+    assert not await AddEmail(2, 3).can_upcast(Event())
+
+
+@pytest.mark.parametrize(
+    ("version", "event_type", "text"),
+    [
+        (0, "X", "version must be positive integer"),
+        (-1, "X", "version must be positive integer"),
+        (1, "", "event_type must be non-empty string"),
+        (1, None, "event_type must be non-empty string"),
+    ],
+)
+def test_versioned_event_checks_its_fields(version: int, event_type: object, text: str) -> None:
+    with pytest.raises(ValueError, match=f"^{text}$"):
+        VersionedEvent(Event(), version, event_type)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("event_type", ["", None, 3])
+def test_register_needs_an_event_type(event_type: object) -> None:
+    with pytest.raises(ValueError, match=r"^event_type must be non-empty string$"):
+        UpcasterRegistry().register(event_type, AddEmail())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("upcaster", ["not an upcaster", None, object()])
+def test_register_refuses_what_is_not_an_upcaster(upcaster: object) -> None:
+    with pytest.raises(ValueError, match=r"^upcaster must be instance of EventUpcaster"):
+        UpcasterRegistry().register(REF, upcaster)  # type: ignore[arg-type]
+
+
+def test_register_checks_the_versions_of_a_duck_typed_upcaster() -> None:
+    with pytest.raises(ValueError, match="target_version must be greater than source_version"):
+        UpcasterRegistry().register(REF, PlainStep(source_version=3, target_version=3))
+
+
+async def test_a_duck_typed_upcaster_is_accepted() -> None:
+    reg = UpcasterRegistry()
+    reg.register("VerPlaced", CentsUpcaster())
+    reg.register("VerPlaced", PlainStep())
+    upcast = await reg.upcast(VerPlacedV1(total="1"), "VerPlaced", 3)
+    assert isinstance(upcast, VerPlaced) and upcast.currency == "GBP"
+
+
+def test_lookup_is_by_exact_versions_and_chain_info_keeps_registration_order() -> None:
+    reg = UpcasterRegistry()
+    second, first, jump = AddEmail(2, 3), AddEmail(1, 2), AddEmail(1, 3)
+    for upcaster in (second, first, jump):
+        reg.register(REF, upcaster)
+    assert reg.get_chain_info(REF) == [(2, 3), (1, 2), (1, 3)]
+    assert reg.get_upcaster(REF, 1, 3) is jump
+    assert reg.get_upcaster(REF, 1, 2) is first
+    assert reg.get_upcaster(REF, 3, 4) is None
+    assert reg.get_upcaster("other", 1, 2) is None
+
+
+async def test_an_event_at_the_target_comes_back_as_is() -> None:
+    event = RefUserRegistered(name="a", version=2)
+    assert await UpcasterRegistry().upcast(event, REF, 2) is event
+
+
+async def test_downcasting_is_refused() -> None:
+    with pytest.raises(UpcasterException, match=r"^Cannot downcast from v3 to v2$"):
+        await UpcasterRegistry().upcast(RefUserRegistered(name="a", version=3), REF, 2)
+
+
+async def test_an_object_without_a_version_cannot_be_upcast() -> None:
+    class Unversioned:
+        def __str__(self) -> str:
+            return "unversioned"
+
+    with pytest.raises(UpcasterException) as caught:
+        await UpcasterRegistry().upcast(Unversioned(), REF, 2)  # type: ignore[arg-type]
+    assert str(caught.value) == "Event unversioned missing version attribute for upcasting"
+
+
+async def test_the_version_field_of_each_result_is_set_on_a_copy() -> None:
+    reg = UpcasterRegistry()
+    reg.register(REF, AddEmail(1, 2))
+    original = RefUserRegistered(name="a")
+    upcast = await reg.upcast(original, REF, 2)
+    assert isinstance(upcast, RefUserRegistered)
+    assert (upcast.email, upcast.version, upcast.id) == ("a@example.com", 2, original.id)
+    assert original.version == 1
+    synced = reg.upcast_sync(original, REF, 2)
+    assert (synced.email, synced.version) == ("a@example.com", 2)  # type: ignore[attr-defined]
+
+
+async def test_a_missing_step_names_the_next_version() -> None:
+    reg = UpcasterRegistry()
+    reg.register(REF, AddEmail(1, 2))
+    with pytest.raises(UpcasterException, match=rf"^No upcaster found for {REF} v2->3$"):
+        await reg.upcast(RefUserRegistered(name="a"), REF, 3)
+
+
+async def test_a_longer_step_bridges_a_gap_and_one_version_steps_come_first() -> None:
+    reg = UpcasterRegistry()
+    reg.register(REF, AddEmail(1, 3, email="jump@example.com"))
+    jumped = await reg.upcast(RefUserRegistered(name="a"), REF, 3)
+    assert (jumped.email, jumped.version) == ("jump@example.com", 3)  # type: ignore[attr-defined]
+    reg.register(REF, AddEmail(1, 2, email="step@example.com"))
+    reg.register(REF, AddEmail(2, 3, email="step@example.com"))
+    stepped = await reg.upcast(RefUserRegistered(name="a"), REF, 3)
+    assert (stepped.email, stepped.version) == ("step@example.com", 3)  # type: ignore[attr-defined]
+
+
+async def test_a_failing_step_is_wrapped_with_its_versions() -> None:
+    reg = UpcasterRegistry()
+    reg.register(REF, Broken(KeyError("email")))
+    with pytest.raises(UpcasterException) as caught:
+        await reg.upcast(RefUserRegistered(name="a"), REF, 2)
+    assert str(caught.value) == f"Upcasting {REF} v1->2 failed: 'email'"
+    assert isinstance(caught.value.__cause__, KeyError)
+
+
+@pytest.mark.parametrize("sync", [False, True])
+async def test_an_upcaster_exception_from_a_step_is_not_wrapped_again(sync: bool) -> None:
+    reg = UpcasterRegistry()
+    own = UpcasterException("email cannot be derived")
+    reg.register(REF, Broken(own))
+    with pytest.raises(UpcasterException) as caught:
+        if sync:
+            reg.upcast_sync(RefUserRegistered(name="a"), REF, 2)
+        else:
+            await reg.upcast(RefUserRegistered(name="a"), REF, 2)
+    assert caught.value is own
+
+
+def test_upcaster_exception_is_an_orchestrix_error() -> None:
+    assert issubclass(UpcasterException, OrchestrixError)

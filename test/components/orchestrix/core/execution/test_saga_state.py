@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrix.core.execution.saga_state import InMemorySagaStateStore
+from orchestrix.core.execution.saga import InMemorySagaStateStore
 from test.contracts.state_stores import SagaStateStoreContract
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from orchestrix.core.messaging.dead_letter_queue import (
     DeadLetteredMessage,
+    DeadLetterQueue,
     DeadLetterReason,
     InMemoryDeadLetterQueue,
 )
@@ -30,48 +31,93 @@ def entry(
         message or PaymentFailed(),
         ValueError("card declined"),
         reason=reason,
-        attempts=1,
+        failure_count=1,
         handler_name="charge",
     )
 
 
-def test_an_entry_keeps_the_error_as_plain_data_and_an_aware_utc_time() -> None:
+# DeadLetteredMessage (reference §1.4)
+
+
+def test_an_entry_takes_message_reason_and_failure_count_positionally() -> None:
     before = datetime.now(UTC)
+    message = PaymentFailed()
+
+    dead = DeadLetteredMessage(message, "Handler failed", 3)
+
+    assert (dead.message, dead.reason, dead.failure_count) == (message, "Handler failed", 3)
+    assert dead.timestamp.tzinfo is UTC
+    assert before <= dead.timestamp <= datetime.now(UTC)
+    assert (dead.handler_name, dead.error_type, dead.error_message) == (None, None, None)
+
+
+def test_an_entry_takes_a_timestamp_fourth() -> None:
+    moment = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2)))
+
+    assert DeadLetteredMessage(PaymentFailed(), "r", 0, moment).timestamp == moment
+
+
+def test_field_order_is_the_releases() -> None:
+    names = [field.name for field in dataclasses.fields(DeadLetteredMessage)]
+
+    assert names[:4] == ["message", "reason", "failure_count", "timestamp"]
+
+
+def test_an_entry_keeps_the_error_as_plain_data() -> None:
     message = PaymentFailed()
     dead = DeadLetteredMessage.from_error(
         message,
         KeyError("account"),
         reason=DeadLetterReason.RETRIES_EXHAUSTED,
-        attempts=4,
-        handler_name="Billing.charge",
+        failure_count=4,
+        handler_name="charge",
     )
     assert dead.message is message
-    assert (dead.reason, dead.attempts, dead.handler_name) == (
+    assert (dead.reason, dead.failure_count, dead.handler_name) == (
         "retries_exhausted",
         4,
-        "Billing.charge",
+        "charge",
     )
     assert (dead.error_type, dead.error_message) == ("KeyError", "'account'")
-    assert dead.dead_lettered_at.tzinfo is UTC
-    assert before <= dead.dead_lettered_at <= datetime.now(UTC)
 
 
-def test_an_entry_is_immutable() -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        entry().attempts = 2  # type: ignore[misc]
+@pytest.mark.parametrize("name", ["message", "reason", "failure_count", "timestamp"])
+def test_an_entry_is_immutable(name: str) -> None:
+    with pytest.raises(AttributeError):
+        setattr(entry(), name, None)
 
 
-@pytest.mark.parametrize("attempts", [0, -1])
-def test_an_entry_needs_at_least_one_attempt(attempts: int) -> None:
-    with pytest.raises(ValueError, match="attempts"):
-        dataclasses.replace(entry(), attempts=attempts)
+# DeadLetterQueue: a real ABC (defect #16)
 
 
-def test_an_entry_refuses_a_naive_time_but_takes_any_aware_one() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        dataclasses.replace(entry(), dead_lettered_at=datetime(2024, 1, 1))
-    later = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2)))
-    assert dataclasses.replace(entry(), dead_lettered_at=later).dead_lettered_at == later
+def test_the_queue_base_is_abstract() -> None:
+    with pytest.raises(TypeError):
+        DeadLetterQueue()  # type: ignore[abstract]
+
+
+def test_a_queue_must_implement_all_four_methods() -> None:
+    class Partial(DeadLetterQueue):
+        def enqueue(self, dead_lettered: DeadLetteredMessage) -> None:
+            pass
+
+    with pytest.raises(TypeError):
+        Partial()  # type: ignore[abstract]
+
+    class Complete(Partial):
+        def dequeue_all(self) -> list[DeadLetteredMessage]:
+            return []
+
+        def clear(self) -> None:
+            pass
+
+        def count(self) -> int:
+            return 0
+
+    assert isinstance(Complete(), DeadLetterQueue)
+    assert isinstance(InMemoryDeadLetterQueue(), DeadLetterQueue)
+
+
+# InMemoryDeadLetterQueue
 
 
 def test_the_queue_counts_and_hands_out_entries_oldest_first() -> None:
@@ -85,8 +131,38 @@ def test_the_queue_counts_and_hands_out_entries_oldest_first() -> None:
     assert queue.dequeue_all() == []
 
 
-def test_clear_discards_everything() -> None:
+def test_duplicates_are_kept() -> None:
     queue = InMemoryDeadLetterQueue()
+    dead = entry()
+    queue.enqueue(dead)
+    queue.enqueue(dead)
+    queue.enqueue(entry(dead.message))
+    assert queue.count() == 3
+
+
+def test_dequeue_all_returns_a_new_list() -> None:
+    queue = InMemoryDeadLetterQueue()
+    queue.enqueue(entry())
+    taken = queue.dequeue_all()
+    taken.clear()
+    queue.enqueue(entry())
+    assert len(queue.dequeue_all()) == 1
+
+
+def test_peek_all_shows_entries_without_taking_them() -> None:
+    queue = InMemoryDeadLetterQueue()
+    entries = [entry(), entry()]
+    for dead in entries:
+        queue.enqueue(dead)
+    seen = queue.peek_all()
+    seen.clear()
+    assert queue.peek_all() == entries
+    assert queue.count() == 2
+
+
+def test_clear_discards_everything_and_is_fine_when_empty() -> None:
+    queue = InMemoryDeadLetterQueue()
+    queue.clear()
     queue.enqueue(entry())
     queue.enqueue(entry())
     queue.clear()
@@ -102,10 +178,12 @@ def test_entries_are_found_by_message_id_and_by_reason() -> None:
     second = entry(message, reason=DeadLetterReason.RETRIES_EXHAUSTED)
     for dead in (first, other, second):
         queue.enqueue(dead)
-    assert queue.get_by_message_id(message.id) == [first, second]
-    assert queue.get_by_message_id("unknown") == []
+    assert queue.get_by_message_id(message.id) is first
+    assert queue.get_by_message_id("unknown") is None
     assert queue.get_by_reason("retries_exhausted") == [other, second]
     assert queue.get_by_reason(DeadLetterReason.HANDLER_FAILED) == [first]
+    assert queue.get_by_reason("RETRIES_EXHAUSTED") == []
+    assert queue.get_by_reason("nothing") == []
     assert queue.count() == 3  # looking does not take anything out
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from orchestrix.core.common.exceptions import ConcurrencyError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.messaging.codec import encode_event
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
@@ -25,21 +24,15 @@ class PgTicked(Event):
     round: int
 
 
-async def insert_in_transaction(
-    connection: asyncpg.Connection, schema: str, stream: str, version: int, event: Event
+async def append_in_transaction(
+    connection: asyncpg.Connection,
+    store: PostgreSQLEventStore,
+    stream: str,
+    version: int,
+    event: Event,
 ) -> None:
-    """Append the way the store does, but inside a transaction the test controls."""
-    await connection.execute(
-        f"""INSERT INTO "{schema}".events (stream_id, version, event_id, event_type,
-            schema_version, occurred_at, payload)
-        VALUES ($1, $2, $3, $4, 1, $5, $6::jsonb)""",
-        stream,
-        version,
-        event.id,
-        event.type,
-        event.timestamp,
-        encode_event(event).decode(),
-    )
+    """Append as a writer that controls its own transaction (it commits when the test says)."""
+    await store.save_in_transaction(connection, stream, [event], expected_version=version - 1)
 
 
 async def read_from(store: PostgreSQLEventStore, after: Checkpoint) -> list[RecordedEvent]:
@@ -102,7 +95,9 @@ async def test_reader_running_throughout_sees_every_event_once_in_a_stable_order
             for version in range(1, 16):
                 event = PgTicked(writer=-1, round=version)
                 async with connection.transaction():
-                    await insert_in_transaction(connection, store.schema, "slow", version, event)
+                    if version % 2:  # half of them write something else first
+                        await connection.fetchval("SELECT pg_current_xact_id()")
+                    await append_in_transaction(connection, store, "slow", version, event)
                     await asyncio.sleep(0.01)
                 written.append(event)
         finally:
@@ -136,50 +131,60 @@ async def test_reader_running_throughout_sees_every_event_once_in_a_stable_order
         assert versions == list(range(1, len(versions) + 1))
 
 
-@pytest.mark.parametrize("takes_first", ["position", "transaction id"])
 async def test_an_event_that_commits_late_is_not_skipped(
-    store: PostgreSQLEventStore, raw: asyncpg.Connection, takes_first: str
+    store: PostgreSQLEventStore, raw: asyncpg.Connection
 ) -> None:
     await store.save("before", [PgTicked(writer=0, round=0)])
     checkpoint = (await read_from(store, START))[-1].checkpoint
     slow, fast = PgTicked(writer=1, round=1), PgTicked(writer=2, round=2)
 
     async with raw.transaction():
-        if takes_first == "position":
-            await insert_in_transaction(raw, store.schema, "slow", 1, slow)
-        else:
-            await raw.fetchval("SELECT pg_current_xact_id()")
+        await append_in_transaction(raw, store, "slow", 1, slow)
         await store.save("fast", [fast])  # a later transaction, committed first
-        if takes_first != "position":
-            await insert_in_transaction(raw, store.schema, "slow", 1, slow)
         # A reader now must not move past the open transaction's place in the log.
         assert await read_from(store, checkpoint) == []
 
     caught_up = await read_from(store, checkpoint)
     assert [r.event for r in caught_up] == [slow, fast]
     assert await read_from(store, caught_up[-1].checkpoint) == []
-    positions = {r.event.id: r.position for r in caught_up}
-    if takes_first == "position":
-        # A reader keyed on position alone would have passed `fast` and skipped `slow`.
-        assert positions[slow.id] < positions[fast.id]
-    else:
-        assert positions[slow.id] > positions[fast.id]  # later position, still read first
+    # A reader keyed on position alone would have passed `fast` and skipped `slow`.
+    assert caught_up[0].position < caught_up[1].position
 
 
-async def test_read_all_waits_briefly_for_an_older_transaction(
+async def test_a_transaction_that_wrote_before_appending_is_not_skipped(
+    store: PostgreSQLEventStore, raw: asyncpg.Connection
+) -> None:
+    """A user's transaction that already holds a transaction id when it appends: readers
+    were free to pass its id meanwhile, so its events must land after what they passed."""
+    slow, fast = PgTicked(writer=1, round=1), PgTicked(writer=2, round=2)
+    async with raw.transaction():
+        own_id = await raw.fetchval("SELECT pg_current_xact_id()::text::bigint")
+        await store.save("fast", [fast])  # later transaction id, committed first
+        passed = await read_from(store, START)  # not held back: nobody writes events yet
+        assert [r.event for r in passed] == [fast]
+        assert passed[-1].tx_id > own_id
+        await append_in_transaction(raw, store, "slow", 1, slow)
+        assert await read_from(store, passed[-1].checkpoint) == []  # in flight: held back
+    (late,) = await read_from(store, passed[-1].checkpoint)
+    assert late.event == slow
+    assert late.checkpoint > passed[-1].checkpoint
+    assert [r.event for r in await read_from(store, START)] == [fast, slow]
+
+
+async def test_read_all_waits_briefly_for_a_writer_in_flight(
     open_store: StoreOpener, raw: asyncpg.Connection
 ) -> None:
     patient = await open_store(commit_wait=5.0)
     hasty = await open_store(schema=patient.schema, commit_wait=0)
     async with raw.transaction():
-        await raw.fetchval("SELECT pg_current_xact_id()")  # older, unrelated, in flight
+        await append_in_transaction(raw, patient, "older", 1, PgTicked(writer=1, round=0))
         await patient.save("s", [PgTicked(writer=0, round=0)])
-        assert await read_from(hasty, START) == []  # held back behind the open transaction
+        assert await read_from(hasty, START) == []  # held back behind the open writer
         reading = asyncio.create_task(read_from(patient, START))
         await asyncio.sleep(0.2)
         assert not reading.done()
-    assert len(await reading) == 1  # delivered as soon as the older transaction ended
-    assert len(await read_from(hasty, START)) == 1
+    assert len(await reading) == 2  # delivered as soon as the writer committed
+    assert len(await read_from(hasty, START)) == 2
 
 
 async def test_read_all_gives_up_waiting_after_commit_wait(
@@ -187,7 +192,7 @@ async def test_read_all_gives_up_waiting_after_commit_wait(
 ) -> None:
     store = await open_store(commit_wait=0.3)
     async with raw.transaction():
-        await raw.fetchval("SELECT pg_current_xact_id()")
+        await append_in_transaction(raw, store, "older", 1, PgTicked(writer=1, round=0))
         await store.save("s", [PgTicked(writer=0, round=0)])
         started = asyncio.get_running_loop().time()
         assert await read_from(store, START) == []

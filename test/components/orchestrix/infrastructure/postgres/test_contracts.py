@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
+from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
 )
@@ -18,6 +20,7 @@ from test.contracts.event_store import (
     StoreFactory,
     StoreUnderTest,
 )
+from test.contracts.process_stores import DeadlineStoreContract, ProcessStateStoreContract
 from test.contracts.state_stores import ProjectionStateStoreContract, SagaStateStoreContract
 
 pytestmark = pytest.mark.postgres
@@ -46,3 +49,19 @@ class TestPostgreSQLSagaStateStore(SagaStateStoreContract):
         state_store = PostgreSQLSagaStateStore(store.pool, store.schema)
         await state_store.initialize()
         return state_store
+
+
+class TestPostgreSQLProcessStateStore(ProcessStateStoreContract):
+    @pytest.fixture
+    async def process_store(self, store: PostgreSQLEventStore) -> PostgreSQLProcessStateStore:
+        process_store = PostgreSQLProcessStateStore(store.pool, store.schema)
+        await process_store.initialize()
+        return process_store
+
+
+class TestPostgreSQLDeadlineStore(DeadlineStoreContract):
+    @pytest.fixture
+    async def deadline_store(self, store: PostgreSQLEventStore) -> PostgreSQLDeadlineStore:
+        deadline_store = PostgreSQLDeadlineStore(store.pool, store.schema)
+        await deadline_store.initialize()
+        return deadline_store

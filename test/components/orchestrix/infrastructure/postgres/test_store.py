@@ -18,6 +18,7 @@ from orchestrix.core.common.exceptions import (
     StoreError,
 )
 from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.messaging.codec import encode_event
 from orchestrix.core.messaging.message import Event
@@ -234,6 +235,19 @@ async def test_long_stream_loads_across_pages(store: PostgreSQLEventStore) -> No
     assert await store.load("long", from_version=2500) == []
 
 
+async def test_versions_and_checkpoints_must_fit_in_64_bits(store: PostgreSQLEventStore) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await store.save("s", [note()], expected_version=2**63)
+    assert caught.value.field == "expected_version"
+    with pytest.raises(ValidationError) as caught:
+        await store.load("s", from_version=2**63)
+    assert caught.value.field == "from_version"
+    for after in (Checkpoint(2**63, 0), Checkpoint(0, -(2**63) - 1), (0, 0)):
+        with pytest.raises(ValidationError):
+            [r async for r in store.read_all(after)]  # type: ignore[arg-type]
+    assert await store.load("s") == []
+
+
 async def test_read_all_rejects_a_bad_batch_size(store: PostgreSQLEventStore) -> None:
     for bad in (0, -1, 1.5, "10"):
         with pytest.raises(ValidationError):
@@ -252,14 +266,15 @@ def test_schema_name_must_be_a_plain_identifier(schema: object) -> None:
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        ({"connection_string": "mysql://localhost/db"}, "dsn"),
+        ({"connection_string": "mysql://localhost/db"}, "connection_string"),
         ({"pool_min_size": 5, "pool_max_size": 2}, "max_size"),
         ({"pool_min_size": -1}, "min_size"),
-        ({"pool_max_size": 0, "pool_min_size": 0}, "max_size"),
+        ({"pool_max_size": 0, "pool_min_size": 0}, "min_size"),
         ({"pool_timeout": 0}, "timeout"),
         ({"pool_timeout": float("nan")}, "timeout"),
         ({"commit_wait": -1}, "commit_wait"),
         ({"commit_wait": "1"}, "commit_wait"),
+        ({"holdback_warning": float("inf")}, "holdback_warning"),
     ],
 )
 def test_bad_pool_settings_are_rejected(options: dict[str, object], field: str) -> None:
@@ -281,7 +296,7 @@ async def test_async_with_initializes_and_closes(
     async with PostgreSQLEventStore(postgres_dsn, 1, 2, schema=new_schema()) as store:
         assert await store.ping()
         await store.save("s", [note()])
-    assert store.pool.metrics().size == 0
+    assert store.pool.get_metrics().current_size == 0
 
 
 def test_migrations_ship_in_the_package() -> None:

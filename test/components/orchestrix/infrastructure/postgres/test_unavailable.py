@@ -108,7 +108,7 @@ async def test_a_stopped_server_is_a_clear_error_and_the_pool_recovers(
         assert await store.ping() is True
         await store.save("s", [PgPinged(n=3)], expected_version=1)
         assert [event.n for event in await store.load("s")] == [1, 3]  # type: ignore[attr-defined]
-        assert store.pool.metrics().failures >= 1
+        assert store.pool.get_metrics().connect_failures >= 1
 
 
 async def test_a_connection_lost_mid_query_is_dropped_and_replaced(

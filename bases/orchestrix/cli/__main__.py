@@ -1,0 +1,5 @@
+"""`python -m orchestrix.cli` runs the command line."""
+
+from orchestrix.cli.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""What each backend does for the commands, through the stores' own code: one module each.
+
+`backend_of(store)` imports the chosen backend's module only, so the SQLite commands work
+without the PostgreSQL driver. Commands that need more of a backend later (checkpoint, saga or
+dead-letter stores) add a function to `Backend` and to each module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from orchestrix.cli.errors import CliError
+from orchestrix.cli.schema import SchemaPlan
+from orchestrix.cli.store_choice import StoreChoice
+from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.messaging.message import Event
+
+
+class ReadableStore(Protocol):
+    """What the reading commands need of an event store: a stream and the global log."""
+
+    async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]: ...
+
+    def read_all(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]: ...
+
+
+class Backend(Protocol):
+    """The operations a backend module offers the commands."""
+
+    async def schema_plan(self, store: StoreChoice) -> SchemaPlan:
+        """Where the database stands, without changing it."""
+        ...
+
+    async def migrate(self, store: StoreChoice) -> list[int]:
+        """Apply the missing migrations; the versions applied."""
+        ...
+
+    def open_event_store(self, store: StoreChoice) -> AbstractAsyncContextManager[ReadableStore]:
+        """The event store, opened on its (already migrated) schema."""
+        ...
+
+
+def backend_of(store: StoreChoice) -> Backend:
+    """The module serving `store`'s backend."""
+    if store.backend == "sqlite":
+        from orchestrix.cli.backends import sqlite
+
+        return sqlite
+    try:
+        from orchestrix.cli.backends import postgres
+    except ImportError as error:  # the package names the missing driver
+        if error.name != "asyncpg":
+            raise
+        raise CliError(
+            "PostgreSQL needs the 'postgres' extra (asyncpg is missing): "
+            "pip install 'orchestrix[cli,postgres]'"
+        ) from error
+    return postgres
+
+
+__all__ = ["Backend", "ReadableStore", "backend_of"]

@@ -1,0 +1,1 @@
+"""The command groups of `orchestrix`, one module each (see `orchestrix.cli.app`)."""
