@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 DEFAULT_POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def running_in_ci() -> bool:
@@ -39,6 +40,20 @@ def postgres_dsn() -> str:
     parts = urlsplit(dsn)
     require_service("PostgreSQL", parts.hostname or "127.0.0.1", parts.port or 5432)
     return dsn
+
+
+def rabbitmq_test_url() -> str:
+    """The test broker's URL (`ORCHESTRIX_TEST_RABBITMQ_URL`, default: the local broker)."""
+    return os.environ.get("ORCHESTRIX_TEST_RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+
+
+@pytest.fixture
+def rabbitmq_url() -> str:
+    """The test broker's URL; skips (fails in CI) when the broker is unreachable."""
+    url = rabbitmq_test_url()
+    parts = urlsplit(url)
+    require_service("RabbitMQ", parts.hostname or "127.0.0.1", parts.port or 5672)
+    return url
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

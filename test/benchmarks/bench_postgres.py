@@ -2,6 +2,7 @@
 
     uv run python test/benchmarks/bench_postgres.py            # median of 5 runs
     uv run python test/benchmarks/bench_postgres.py --quick    # smoke mode, tiny sizes
+    uv run python test/benchmarks/bench_postgres.py --outbox   # writes fill the outbox too
 
 The floor's table is created `LIKE` the store's events table (same columns, defaults,
 constraints and indexes); the floor sends pre-encoded rows over dedicated connections and
@@ -31,6 +32,7 @@ if __package__ in (None, ""):  # run as a script: make `test.` and the bricks im
 
 from orchestrix.core.messaging.codec import encode_event
 from orchestrix.core.messaging.message import Event
+from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -280,6 +282,9 @@ async def main(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--dsn", default=os.environ.get("ORCHESTRIX_TEST_POSTGRES_DSN", DEFAULT_DSN)
     )
+    parser.add_argument(
+        "--outbox", action="store_true", help="enable the outbox trigger on our events table"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     runs = args.runs or sizes.runs
@@ -289,6 +294,8 @@ async def main(argv: Sequence[str]) -> int:
         args.dsn, pool_min_size=writers, pool_max_size=writers, schema=schema
     )
     await store.initialize()
+    if args.outbox:
+        await PostgreSQLOutbox(store.pool, schema).initialize()
     connections = [await asyncpg.connect(args.dsn) for _ in range(writers)]
     admin = connections[0]
     try:
@@ -345,7 +352,7 @@ async def main(argv: Sequence[str]) -> int:
         total = await admin.fetchval(f'SELECT count(*) FROM "{schema}".events')
         print(
             f"PostgreSQL event store vs raw asyncpg (events/s, median of {runs} run(s); "
-            f"catch-up over {total:,} events)"
+            f"catch-up over {total:,} events{'; outbox trigger on' if args.outbox else ''})"
         )
         print(
             f"{'workload':<44} {'ours':>11} {'floor':>11} {'ratio':>7} {'ratio range':>13} "

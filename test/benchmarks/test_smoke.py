@@ -70,6 +70,12 @@ def test_observability_benchmark_times_postgres_appends(postgres_dsn: str) -> No
     assert "PostgreSQL append, 1 event per commit, sequential" in output
 
 
+def test_rabbitmq_benchmark_prints_every_row(rabbitmq_url: str, postgres_dsn: str) -> None:
+    output = run_quick("bench_rabbitmq.py", "--url", rabbitmq_url, "--dsn", postgres_dsn)
+    for row in ("publish with confirms + consume + ack", "outbox relay"):
+        assert row in output
+
+
 def test_saga_benchmark_prints_every_row(postgres_dsn: str) -> None:
     output = run_quick("bench_saga.py", "--dsn", postgres_dsn)
     for row in (

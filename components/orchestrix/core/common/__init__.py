@@ -2,6 +2,8 @@
 
 from orchestrix.core.common.exceptions import (
     AggregateNotFoundError,
+    BrokerError,
+    BrokerUnavailableError,
     ConcurrencyError,
     DuplicateEventError,
     EventDecodingError,
@@ -56,6 +58,8 @@ from orchestrix.core.common.validation import (
 
 __all__ = [
     "AggregateNotFoundError",
+    "BrokerError",
+    "BrokerUnavailableError",
     "ConcurrencyError",
     "DuplicateEventError",
     "EventDecodingError",

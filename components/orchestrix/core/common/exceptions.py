@@ -131,12 +131,23 @@ class StoreUnavailableError(StoreError):
     retrying later may succeed."""
 
 
+class BrokerError(OrchestrixError):
+    """A message broker refused or failed an operation (publish not confirmed, bad topology)."""
+
+
+class BrokerUnavailableError(BrokerError):
+    """The message broker cannot be reached right now (down, restarting, connection lost);
+    a publish that raised this was not confirmed, so retrying it later may succeed."""
+
+
 class StoreUsageError(OrchestrixError, TypeError):
     """A store was used through the wrong interface (e.g. sync calls on an async store)."""
 
 
 __all__ = [
     "AggregateNotFoundError",
+    "BrokerError",
+    "BrokerUnavailableError",
     "ConcurrencyError",
     "DuplicateEventError",
     "EventDecodingError",

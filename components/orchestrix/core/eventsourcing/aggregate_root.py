@@ -10,22 +10,16 @@ then cached.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from orchestrix.core.common.naming import snake_case
 from orchestrix.core.messaging.message import Event
 
 type _Applier = Callable[[Any, Event], None]
 
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _routes: dict[type, dict[str, _Applier | None]] = {}
-
-
-def snake_case(type_name: str) -> str:
-    """`OrderCreated` → `order_created`, `HTTPRequestSent` → `http_request_sent`."""
-    return _WORD_BOUNDARY.sub("_", type_name).replace(".", "_").lower()
 
 
 def _applier(aggregate: AggregateRoot, event_type: str) -> _Applier | None:

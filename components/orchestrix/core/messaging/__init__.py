@@ -1,4 +1,5 @@
-"""Messages, their codec and registry, the bus protocols and the dead-letter queue."""
+"""Messages, their codec and registry, the bus protocols, the dead-letter queue, topics, and the
+outbox and inbox ports with the outbox relay."""
 
 from orchestrix.core.messaging.command_handler import CommandHandler
 from orchestrix.core.messaging.dead_letter_queue import (
@@ -7,6 +8,7 @@ from orchestrix.core.messaging.dead_letter_queue import (
     DeadLetterReason,
     InMemoryDeadLetterQueue,
 )
+from orchestrix.core.messaging.inbox import Inbox, InboxReceipt, deduplicated
 from orchestrix.core.messaging.message import Command, Event, Message
 from orchestrix.core.messaging.message_bus import (
     AsyncMessageBus,
@@ -14,6 +16,9 @@ from orchestrix.core.messaging.message_bus import (
     MessageBus,
     MessageHandler,
 )
+from orchestrix.core.messaging.outbox import Outbox, OutboxBatch, OutboxEntry
+from orchestrix.core.messaging.outbox_relay import OutboxRelay
+from orchestrix.core.messaging.topics import TopicNaming, topic_matches, topic_of, validate_topic
 
 __all__ = [
     "AsyncMessageBus",
@@ -25,7 +30,18 @@ __all__ = [
     "DeadLetteredMessage",
     "Event",
     "InMemoryDeadLetterQueue",
+    "Inbox",
+    "InboxReceipt",
     "Message",
     "MessageBus",
     "MessageHandler",
+    "Outbox",
+    "OutboxBatch",
+    "OutboxEntry",
+    "OutboxRelay",
+    "TopicNaming",
+    "deduplicated",
+    "topic_matches",
+    "topic_of",
+    "validate_topic",
 ]

@@ -1,9 +1,12 @@
-"""In-process implementations: message buses, event stores, process and deadline stores."""
+"""In-process implementations: message buses, event stores, process and deadline stores, outbox
+and inbox."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
 from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
+from orchestrix.infrastructure.memory.inbox import InMemoryInbox
+from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
 from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 from orchestrix.infrastructure.memory.utils import load_async, publish_async, save_async
@@ -13,7 +16,9 @@ __all__ = [
     "InMemoryAsyncMessageBus",
     "InMemoryDeadlineStore",
     "InMemoryEventStore",
+    "InMemoryInbox",
     "InMemoryMessageBus",
+    "InMemoryOutbox",
     "InMemoryProcessStateStore",
     "load_async",
     "publish_async",

@@ -24,6 +24,7 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import AsyncMessageHandler
+from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.memory._debug import level_cache, log_debug
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
@@ -32,7 +33,7 @@ from orchestrix.infrastructure.memory._failures import (
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import HandlerRouting, check_message
+from orchestrix.infrastructure.memory._routing import HandlerRouting
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
@@ -62,6 +63,7 @@ class InMemoryAsyncMessageBus(HandlerRouting[AsyncMessageHandler[Any]]):
     `asyncio.sleep`); a handler that still fails is dead-lettered when `dead_letter_queue` is
     set, otherwise `publish` raises one `HandlerError` naming every failed handler.
     KeyboardInterrupt, SystemExit and the cancellation of the publishing task propagate.
+    Topics of classes come from `topic_naming`.
     """
 
     __slots__ = ("_dead_letter_queue", "_retry_policy")
@@ -70,21 +72,29 @@ class InMemoryAsyncMessageBus(HandlerRouting[AsyncMessageHandler[Any]]):
         self,
         retry_policy: RetryPolicy | None = None,
         dead_letter_queue: DeadLetterQueue | None = None,
+        topic_naming: TopicNaming | None = None,
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        super().__init__()
+        super().__init__(topic_naming)
 
-    def subscribe[T: Message](self, message_type: type[T], handler: AsyncMessageHandler[T]) -> None:
-        """Deliver every later message of exactly `message_type` to `handler`."""
+    def subscribe[T: Message](
+        self, message_type: type[T] | str, handler: AsyncMessageHandler[T]
+    ) -> None:
+        """Deliver every later message of exactly `message_type` to `handler`, or of a topic
+        matching `message_type` when it is a pattern such as `"orders.events.#"`."""
         self._add_handler(message_type, handler)
-        log_debug(_logger, "Async handler subscribed", message_type=message_type.__name__)
+        log_debug(
+            _logger,
+            "Async handler subscribed",
+            message_type=getattr(message_type, "__name__", message_type),
+        )
 
     async def publish(self, message: Message) -> None:
         """Run every handler of the message's class; see the class for failures."""
-        handlers = self._delivery[type(message)]
+        handlers: Sequence[AsyncMessageHandler[Any]] = self._delivery[type(message)]
         if not handlers:
-            check_message(self._handlers, message)
+            handlers = self._first_seen(message, handlers)
         try:
             debug = _levels[DEBUG]
         except KeyError:

@@ -7,6 +7,7 @@ calls; per-message logging is at DEBUG behind a level check.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from logging import DEBUG
 from typing import Any
 
@@ -16,6 +17,7 @@ from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.message_bus import MessageHandler
+from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.memory._debug import level_cache, log_debug
 from orchestrix.infrastructure.memory._failures import (
     FailedDelivery,
@@ -24,7 +26,7 @@ from orchestrix.infrastructure.memory._failures import (
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import HandlerRouting, check_message
+from orchestrix.infrastructure.memory._routing import HandlerRouting
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
@@ -39,7 +41,7 @@ class InMemoryMessageBus(HandlerRouting[MessageHandler[Any]]):
     handler that still fails is dead-lettered when `dead_letter_queue` is set, otherwise
     `publish` raises one `HandlerError` naming every failed handler. Only `Exception` is
     caught: KeyboardInterrupt and SystemExit stop publishing at once. A handler may publish
-    further messages (re-entrant publishing).
+    further messages (re-entrant publishing). Topics of classes come from `topic_naming`.
     """
 
     __slots__ = ("_dead_letter_queue", "_retry_policy")
@@ -48,21 +50,29 @@ class InMemoryMessageBus(HandlerRouting[MessageHandler[Any]]):
         self,
         retry_policy: RetryPolicy | None = None,
         dead_letter_queue: DeadLetterQueue | None = None,
+        topic_naming: TopicNaming | None = None,
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        super().__init__()
+        super().__init__(topic_naming)
 
-    def subscribe[T: Message](self, message_type: type[T], handler: MessageHandler[T]) -> None:
-        """Call `handler` with every later message of exactly `message_type`."""
+    def subscribe[T: Message](
+        self, message_type: type[T] | str, handler: MessageHandler[T]
+    ) -> None:
+        """Call `handler` with every later message of exactly `message_type`, or whose topic
+        matches `message_type` when it is a pattern such as `"orders.events.#"`."""
         self._add_handler(message_type, handler)
-        log_debug(_logger, "Handler subscribed", message_type=message_type.__name__)
+        log_debug(
+            _logger,
+            "Handler subscribed",
+            message_type=getattr(message_type, "__name__", message_type),
+        )
 
     def publish(self, message: Message) -> None:
         """Call every handler of the message's class; see the class for failures."""
-        handlers = self._delivery[type(message)]
+        handlers: Sequence[MessageHandler[Any]] = self._delivery[type(message)]
         if not handlers:
-            check_message(self._handlers, message)
+            handlers = self._first_seen(message, handlers)
         try:
             debug = _levels[DEBUG]
         except KeyError:

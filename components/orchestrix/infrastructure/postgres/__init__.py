@@ -1,9 +1,9 @@
 """PostgreSQL implementations of the Orchestrix stores, on asyncpg.
 
 The event store (`store`), the projection, saga, process and deadline stores, the measured
-connection pool
-(`connection_pool`) and the schema migrations they share (`schema`). asyncpg is imported only
-inside this package; without it, importing the package says how to install it.
+connection pool (`connection_pool`), the transactional outbox and the inbox, and the schema
+migrations they share (`schema`). asyncpg is imported only inside this package; without it,
+importing the package says how to install it.
 """
 
 try:
@@ -23,7 +23,9 @@ from orchestrix.infrastructure.postgres.connection_pool import (
     PoolNotInitializedError,
 )
 from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
+from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
 from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
+from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
@@ -41,6 +43,8 @@ __all__ = [
     "PoolNotInitializedError",
     "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
+    "PostgreSQLInbox",
+    "PostgreSQLOutbox",
     "PostgreSQLProcessStateStore",
     "PostgreSQLProjectionStateStore",
     "PostgreSQLSagaStateStore",

@@ -2,11 +2,14 @@
 
 `SQLiteEventStore` for sync code, `SQLiteAsyncEventStore` for async code; both read and write
 the same file format, so a file written by one opens in the other. The saga, process and
-deadline stores keep their tables in the same file or another.
+deadline stores keep their tables in the same file or another; `SQLiteOutbox` and
+`SQLiteInbox` keep the transactional outbox and a consumer's inbox in such a file.
 """
 
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
 from orchestrix.infrastructure.sqlite.deadline_store import SQLiteDeadlineStore
+from orchestrix.infrastructure.sqlite.inbox import SQLiteInbox
+from orchestrix.infrastructure.sqlite.outbox import SQLiteOutbox
 from orchestrix.infrastructure.sqlite.process_store import SQLiteProcessStateStore
 from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
@@ -15,6 +18,8 @@ __all__ = [
     "SQLiteAsyncEventStore",
     "SQLiteDeadlineStore",
     "SQLiteEventStore",
+    "SQLiteInbox",
+    "SQLiteOutbox",
     "SQLiteProcessStateStore",
     "SQLiteSagaStateStore",
 ]

@@ -8,28 +8,25 @@ while its save runs does not stop the save: it commits or fails as a whole, as a
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
-from types import TracebackType
-from typing import Self
 
-from orchestrix.core.common.exceptions import StoreError
 from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.sqlite._driver import Synchronous, check_synchronous
+from orchestrix.infrastructure.sqlite._threaded import ThreadedResource
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
 
 @instrumented_store
-class SQLiteAsyncEventStore:
+class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
     """Async twin of `SQLiteEventStore` (same file format, same guarantees)."""
+
+    role = "event store"
 
     def __init__(
         self,
@@ -42,28 +39,13 @@ class SQLiteAsyncEventStore:
         self.upcasters = upcasters
         self._path = path
         self._synchronous: Synchronous = synchronous
-        self._store: SQLiteEventStore | None = None
-        self._closed = False
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchestrix-sqlite")
+        super().__init__()
 
-    async def _run[T](self, call: Callable[[SQLiteEventStore], T]) -> T:
-        """`call(store)` in the worker thread, in the caller's context (trace, message);
-        the store opens there on first use."""
-        if self._closed:
-            raise StoreError("The SQLite event store is closed")
-        in_context = contextvars.copy_context().run
-        return await asyncio.get_running_loop().run_in_executor(
-            self._worker, in_context, self._call, call
-        )
+    def _open(self) -> SQLiteEventStore:
+        return SQLiteEventStore(self._path, synchronous=self._synchronous)
 
-    def _call[T](self, call: Callable[[SQLiteEventStore], T]) -> T:
-        if self._store is None:
-            self._store = SQLiteEventStore(self._path, synchronous=self._synchronous)
-        return call(self._store)
-
-    async def initialize(self) -> None:
-        """Open the file and migrate its schema now rather than on first use."""
-        await self._run(lambda store: None)
+    def _release(self, store: SQLiteEventStore) -> None:
+        store.close()
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
@@ -108,33 +90,6 @@ class SQLiteAsyncEventStore:
     load_async = load
     save_snapshot_async = save_snapshot
     load_snapshot_async = load_snapshot
-
-    async def close(self) -> None:
-        """Close the file once the calls already made have run; later calls raise StoreError."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._worker, self._release)
-        finally:
-            self._worker.shutdown(wait=False)
-
-    def _release(self) -> None:
-        # Runs after every call queued before `close`, so none of them can reopen the file.
-        if self._store is not None:
-            self._store.close()
-
-    async def __aenter__(self) -> Self:
-        await self.initialize()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 __all__ = ["SQLiteAsyncEventStore"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,12 +14,9 @@ from orchestrix.core.execution.process_records import (
     deadline_from_row,
     deadline_values,
 )
-from orchestrix.infrastructure.sqlite._driver import Synchronous
-from orchestrix.infrastructure.sqlite.execution_database import (
-    ExecutionDatabase,
-    parse_time,
-    utc_text,
-)
+from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
+from orchestrix.infrastructure.sqlite._times import parse_time, utc_text
+from orchestrix.infrastructure.sqlite.execution_schema import SAGAS
 
 _COLUMNS = ", ".join(DEADLINE_COLUMNS)
 _DUE_AT = DEADLINE_COLUMNS.index("due_at")
@@ -37,29 +33,22 @@ _OWNED = f"""
 """
 
 
-class SQLiteDeadlineStore:
+class SQLiteDeadlineStore(SQLiteFeature):
     """`DeadlineStore` on the `deadlines` table of a SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
-        self._database = ExecutionDatabase(path, synchronous)
-
-    async def initialize(self) -> None:
-        """Open the file and create or upgrade the tables now rather than on first use."""
-        await self._database.run("open the deadline store", lambda connection: None)
-
-    async def close(self) -> None:
-        await self._database.close()
+    schema = SAGAS
+    role = "deadline store"
 
     async def schedule(self, deadline: Deadline) -> None:
         values = list(deadline_values(deadline))
         values[_DUE_AT] = utc_text(deadline.due_at)
-        await self._database.run(
+        await self._execute(
             f"schedule deadline {deadline.deadline_id!r}",
             lambda connection: connection.execute(_UPSERT, values),
         )
 
     async def cancel(self, deadline_id: str) -> None:
-        await self._database.run(
+        await self._execute(
             f"cancel deadline {deadline_id!r}",
             lambda connection: connection.execute(
                 "DELETE FROM deadlines WHERE deadline_id = ?", (deadline_id,)
@@ -70,21 +59,21 @@ class SQLiteDeadlineStore:
         moment = utc_text(require_aware(now, "now"))
         if type(limit) is not int or limit < 1:
             raise ValidationError("must be a positive integer", "limit", limit)
-        rows = await self._database.run(
+        rows = await self._execute(
             "find due deadlines",
             lambda connection: connection.execute(_DUE, (moment, limit)).fetchall(),
         )
         return [_deadline(row) for row in rows]
 
     async def next_due_at(self) -> datetime | None:
-        (text,) = await self._database.run(
+        (text,) = await self._execute(
             "find the next deadline",
             lambda connection: connection.execute("SELECT MIN(due_at) FROM deadlines").fetchone(),
         )
         return parse_time(text)
 
     async def list_for(self, owner_type: str, owner_id: str) -> list[Deadline]:
-        rows = await self._database.run(
+        rows = await self._execute(
             "list deadlines",
             lambda connection: connection.execute(_OWNED, (owner_type, owner_id)).fetchall(),
         )

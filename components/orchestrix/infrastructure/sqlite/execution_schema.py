@@ -1,19 +1,18 @@
-"""The SQLite tables of sagas, process managers and deadlines, with their own migrations.
+"""The SQLite tables of sagas, process managers and deadlines: the feature `sagas`.
 
-They may live in the event store's file or in a file of their own. Their versions are kept in
-`execution_schema_version`, apart from the event store's `schema_version`, so each list of
-migrations grows on its own. Every statement is idempotent (IF NOT EXISTS), and a released
-entry never changes.
+They may live in the event store's file or in a file of their own; their versions are kept as
+those of the feature `sagas` (see `_feature_schema`). Every statement is idempotent (IF NOT
+EXISTS), and a released entry never changes.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from orchestrix.core.common.exceptions import StoreError
+from orchestrix.infrastructure.sqlite._feature_schema import FeatureSchema
+from orchestrix.infrastructure.sqlite.schema import Migration
 
-MIGRATIONS: Sequence[Sequence[str]] = (
+MIGRATIONS: Sequence[Migration] = (
     (  # 1: saga states, process instances, deadlines
         """
         CREATE TABLE IF NOT EXISTS saga_states (
@@ -67,29 +66,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     ),
 )
 
-_VERSION_TABLE = """
-    CREATE TABLE IF NOT EXISTS execution_schema_version (
-        version INTEGER PRIMARY KEY,
-        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-    )
-"""
+SAGAS = FeatureSchema("sagas", MIGRATIONS)
 
 
-def migrate(connection: sqlite3.Connection) -> None:
-    """Apply the missing migrations in order; call it inside a write transaction."""
-    connection.execute(_VERSION_TABLE)
-    (applied,) = connection.execute(
-        "SELECT COALESCE(MAX(version), 0) FROM execution_schema_version"
-    ).fetchone()
-    if applied > len(MIGRATIONS):
-        raise StoreError(
-            f"The database's saga tables are at version {applied}, newer than the "
-            f"{len(MIGRATIONS)} this version of Orchestrix knows; upgrade Orchestrix to open it"
-        )
-    for number in range(applied + 1, len(MIGRATIONS) + 1):
-        for statement in MIGRATIONS[number - 1]:
-            connection.execute(statement)
-        connection.execute("INSERT INTO execution_schema_version (version) VALUES (?)", (number,))
-
-
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "SAGAS"]

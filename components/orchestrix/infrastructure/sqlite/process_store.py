@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -14,12 +13,9 @@ from orchestrix.core.execution.process_records import (
     instance_from_row,
     instance_values,
 )
-from orchestrix.infrastructure.sqlite._driver import Synchronous
-from orchestrix.infrastructure.sqlite.execution_database import (
-    ExecutionDatabase,
-    parse_time,
-    utc_text,
-)
+from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
+from orchestrix.infrastructure.sqlite._times import parse_time, utc_text
+from orchestrix.infrastructure.sqlite.execution_schema import SAGAS
 
 _COLUMNS = ", ".join(INSTANCE_COLUMNS)
 _VALUES = ", ".join(f":{name}" for name in INSTANCE_COLUMNS)
@@ -35,22 +31,15 @@ _PENDING = f"""
 """
 
 
-class SQLiteProcessStateStore:
+class SQLiteProcessStateStore(SQLiteFeature):
     """`ProcessStateStore` on the `process_instances` table of a SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
-        self._database = ExecutionDatabase(path, synchronous)
-
-    async def initialize(self) -> None:
-        """Open the file and create or upgrade the tables now rather than on first use."""
-        await self._database.run("open the process store", lambda connection: None)
-
-    async def close(self) -> None:
-        await self._database.close()
+    schema = SAGAS
+    role = "process store"
 
     async def load_instance(self, process_type: str, process_id: str) -> ProcessInstance | None:
         key = {"process_type": process_type, "process_id": process_id}
-        row = await self._database.run(
+        row = await self._execute(
             f"load process instance {process_type}/{process_id}",
             lambda connection: connection.execute(_LOAD, key).fetchone(),
         )
@@ -69,12 +58,12 @@ class SQLiteProcessStateStore:
             return 0 if found is None else int(found[0])
 
         where = f"{instance.process_type}/{instance.process_id}"
-        actual = await self._database.run(f"save process instance {where}", save)
+        actual = await self._execute(f"save process instance {where}", save)
         if actual is not None:
             raise ProcessConcurrencyError(where, expected_version, actual)
 
     async def list_with_pending(self, process_type: str) -> list[ProcessInstance]:
-        rows = await self._database.run(
+        rows = await self._execute(
             "list process instances",
             lambda connection: connection.execute(_PENDING, (process_type,)).fetchall(),
         )

@@ -7,7 +7,6 @@ ISO text, so their text order is their time order.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -15,12 +14,9 @@ from typing import Any
 from orchestrix.core.execution.errors import SagaConcurrencyError
 from orchestrix.core.execution.saga_records import COLUMNS, row_values, state_from_row
 from orchestrix.core.execution.saga_state import SagaState, SagaStatus
-from orchestrix.infrastructure.sqlite._driver import Synchronous
-from orchestrix.infrastructure.sqlite.execution_database import (
-    ExecutionDatabase,
-    parse_time,
-    utc_text,
-)
+from orchestrix.infrastructure.sqlite._feature import SQLiteFeature
+from orchestrix.infrastructure.sqlite._times import parse_time, utc_text
+from orchestrix.infrastructure.sqlite.execution_schema import SAGAS
 
 _COLUMNS = ", ".join(COLUMNS)
 _VALUES = ", ".join(f":{name}" for name in COLUMNS)
@@ -35,18 +31,11 @@ _VERSION = "SELECT version FROM saga_states WHERE saga_id = ?"
 _LOAD = f"SELECT {_COLUMNS} FROM saga_states WHERE saga_id = ?"
 
 
-class SQLiteSagaStateStore:
+class SQLiteSagaStateStore(SQLiteFeature):
     """`SagaStateStore` on the `saga_states` table of a SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
-        self._database = ExecutionDatabase(path, synchronous)
-
-    async def initialize(self) -> None:
-        """Open the file and create or upgrade the tables now rather than on first use."""
-        await self._database.run("open the saga store", lambda connection: None)
-
-    async def close(self) -> None:
-        await self._database.close()
+    schema = SAGAS
+    role = "saga store"
 
     async def save_state(self, state: SagaState, expected_version: int | None = None) -> None:
         values = row_values(state)
@@ -66,13 +55,13 @@ class SQLiteSagaStateStore:
             found = connection.execute(_VERSION, (state.saga_id,)).fetchone()
             return 0 if found is None else int(found[0])
 
-        actual = await self._database.run(f"save saga state {state.saga_id!r}", save)
+        actual = await self._execute(f"save saga state {state.saga_id!r}", save)
         if actual is not None:
             assert expected_version is not None
             raise SagaConcurrencyError(state.saga_id, expected_version, actual)
 
     async def load_state(self, saga_id: str) -> SagaState | None:
-        row = await self._database.run(
+        row = await self._execute(
             f"load saga state {saga_id!r}",
             lambda connection: connection.execute(_LOAD, (saga_id,)).fetchone(),
         )
@@ -86,7 +75,7 @@ class SQLiteSagaStateStore:
             ORDER BY created_at, saga_id
         """
         values = [status.value for status in statuses]
-        rows = await self._database.run(
+        rows = await self._execute(
             "list saga states", lambda connection: connection.execute(query, values).fetchall()
         )
         return [_state(row) for row in rows]

@@ -1,7 +1,8 @@
 """Both in-memory buses against the bus contract again, with observability switched on.
 
 Observed, a bus delivers through handlers wrapped in their `*.handle` spans; everything the
-contract asks (order, failures, retries, dead letters, names, cancellation) must hold the same.
+contract asks (order, failures, retries, dead letters, names, cancellation) and topic-pattern
+subscriptions must hold the same.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from test.components.orchestrix.core.common.recorders import (
 )
 from test.components.orchestrix.infrastructure.memory import test_async_bus as async_bus
 from test.components.orchestrix.infrastructure.memory import test_bus as sync_bus
+from test.components.orchestrix.infrastructure.memory import test_topic_subscriptions as topics
 from test.components.orchestrix.infrastructure.memory.bus_contract import (
     BusContract,
     CountingTable,
@@ -56,3 +58,14 @@ class TestObservedMessageBus(ObservedRoutes, sync_bus.TestInMemoryMessageBus):
 
 class TestObservedAsyncMessageBus(ObservedRoutes, async_bus.TestInMemoryAsyncMessageBus):
     pass
+
+
+# The topic-pattern tests, collected here again to run under this module's observation.
+test_sync_bus_routes_by_pattern = (
+    topics.test_sync_bus_routes_by_pattern_with_the_app_prefix_stripped
+)
+test_async_bus_routes_by_pattern = topics.test_async_bus_routes_by_pattern
+test_a_pattern_reaches_classes_whenever_they_first_appear = (
+    topics.test_a_pattern_reaches_classes_whenever_they_first_appear
+)
+test_a_class_nobody_matches_is_matched_once = topics.test_a_class_nobody_matches_is_matched_once

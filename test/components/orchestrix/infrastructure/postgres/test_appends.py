@@ -67,10 +67,10 @@ async def test_checkpoints_grow_with_each_save(store: PostgreSQLEventStore) -> N
 async def test_save_in_transaction_commits_and_rolls_back_with_the_caller(
     store: PostgreSQLEventStore, raw: asyncpg.Connection
 ) -> None:
-    await raw.execute(f'CREATE TABLE "{store.schema}".outbox (event_id text)')
+    await raw.execute(f'CREATE TABLE "{store.schema}".read_model (event_id text)')
     kept, dropped = ticks(1), ticks(2)
     async with raw.transaction():
-        await raw.execute(f'INSERT INTO "{store.schema}".outbox VALUES ($1)', kept[0].id)
+        await raw.execute(f'INSERT INTO "{store.schema}".read_model VALUES ($1)', kept[0].id)
         checkpoint = await store.save_in_transaction(raw, "s", kept)
     with pytest.raises(RuntimeError, match="rolled back on purpose"):
         async with raw.transaction():
@@ -78,7 +78,7 @@ async def test_save_in_transaction_commits_and_rolls_back_with_the_caller(
             raise RuntimeError("rolled back on purpose")
     assert await store.load("s") == kept
     assert checkpoint == (await checkpoints(store))[kept[0].id]
-    assert await raw.fetchval(f'SELECT count(*) FROM "{store.schema}".outbox') == 1
+    assert await raw.fetchval(f'SELECT count(*) FROM "{store.schema}".read_model') == 1
 
 
 async def test_save_in_transaction_reports_conflicts(

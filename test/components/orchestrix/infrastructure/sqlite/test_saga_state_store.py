@@ -52,7 +52,9 @@ async def test_a_file_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     await store.initialize()
     await store.close()
     with sqlite3.connect(path) as connection:
-        connection.execute("INSERT INTO execution_schema_version (version) VALUES (99)")
+        connection.execute(
+            "INSERT INTO feature_schema_versions (feature, version) VALUES ('sagas', 99)"
+        )
     connection.close()
     newer = SQLiteSagaStateStore(path)
     with pytest.raises(StoreError, match="version 99"):

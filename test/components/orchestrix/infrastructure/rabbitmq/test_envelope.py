@@ -1,0 +1,168 @@
+"""CloudEvents bodies, trace context, queue naming and subscriptions, without a broker."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.messaging.jsonio import load_json
+from orchestrix.core.messaging.message import Command, Event, Message
+from orchestrix.core.messaging.topics import TopicNaming
+from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError, trace_context
+from orchestrix.infrastructure.rabbitmq._headers import retries_so_far, without_delivery_state
+from orchestrix.infrastructure.rabbitmq.envelope import decode, encode
+from orchestrix.infrastructure.rabbitmq.subscriptions import Subscriptions, handler_name
+from orchestrix.infrastructure.rabbitmq.topology import Topology
+from test.components.orchestrix.infrastructure.rabbitmq.messages import (
+    AccountClosed,
+    DepositMoney,
+    MoneyDeposited,
+)
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_a_message_round_trips_as_its_exact_class() -> None:
+    for message in (
+        MoneyDeposited(account_id="A", amount=Decimal("1.10"), trace_id=TRACE, actor_id="u"),
+        DepositMoney(account_id="A", amount=Decimal(2), correlation_id="c", causation_id="d"),
+    ):
+        decoded = decode(encode(message).body)
+        assert decoded == message and type(decoded) is type(message)
+
+
+def test_the_body_is_cloudevents_structured_json() -> None:
+    event = MoneyDeposited(account_id="A", amount=Decimal(1), correlation_id="c")
+    body = load_json(encode(event).body)
+    assert body["specversion"] == "1.0"
+    assert (body["id"], body["type"], body["source"]) == (event.id, event.type, "orchestrix")
+    assert body["time"] == event.timestamp.isoformat()
+    assert body["datacontenttype"] == "application/json"
+    assert body["correlationid"] == "c" and "causationid" not in body
+    assert body["schemaversion"] == 1
+    assert body["classhint"].endswith(":MoneyDeposited")
+    assert body["data"]["amount"] == "1"
+
+
+def test_headers_carry_metadata_and_a_w3c_traceparent() -> None:
+    event = AccountClosed(account_id="A", correlation_id="c", actor_id="u", trace_id=TRACE)
+    headers = encode(event).headers
+    assert headers["correlation_id"] == "c" and headers["actor_id"] == "u"
+    assert "causation_id" not in headers
+    assert trace_context.extract(headers) == TRACE
+    assert "traceparent" not in encode(AccountClosed(account_id="A", trace_id="x")).headers
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        5,
+        "00-abc-def-01",
+        f"01-{TRACE}-00f067aa0ba902b7-01",
+        f"00-{'0' * 32}-00f067aa0ba902b7-01",
+    ],
+)
+def test_invalid_traceparents_are_ignored(header: object) -> None:
+    assert trace_context.extract({"traceparent": header}) is None
+
+
+def test_a_bare_event_of_another_type_is_not_published() -> None:
+    with pytest.raises(EventEncodingError, match="import the class"):
+        encode(Event(type="SomethingElse"))
+    plain = Event()
+    assert decode(encode(plain).body) == plain
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"not json", EventDecodingError),
+        (b"[]", EventDecodingError),
+        (b'{"type": "x"}', EventDecodingError),
+        (b'{"type": "x", "id": "1", "data": {"type": "y", "id": "1"}}', EventDecodingError),
+        (
+            b'{"type": "nobody", "id": "1", "data": {"type": "nobody", "id": "1"}}',
+            UnknownMessageTypeError,
+        ),
+    ],
+)
+def test_bad_bodies_raise_decoding_errors(body: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        decode(body)
+
+
+def test_retries_are_counted_from_the_header_or_from_x_death() -> None:
+    assert retries_so_far(None, "q") == 0
+    assert retries_so_far({"x-retry-count": 2}, "q") == 2
+    deaths = [
+        {"queue": "q", "reason": "rejected", "count": 3},
+        {"queue": "q.retry", "reason": "expired", "count": 3},
+        {"queue": "other", "reason": "rejected", "count": 9},
+    ]
+    assert retries_so_far({"x-death": deaths}, "q") == 3
+    fresh = without_delivery_state({"x-death": deaths, "x-retry-count": 1, "keep": "me"})
+    assert fresh == {"keep": "me"}
+
+
+def test_queue_names_follow_the_namespace() -> None:
+    topology = Topology("shop")
+    assert (topology.commands, topology.events, topology.deadletter) == (
+        "shop.commands",
+        "shop.events",
+        "shop.deadletter",
+    )
+    assert topology.command_queue("orders.place_order") == "shop.command.orders.place_order"
+    assert topology.handler_queue("billing") == "shop.handler.billing"
+    assert topology.retry_queue("shop.handler.billing") == "shop.handler.billing.retry"
+    for bad in ("", "a b", "x" * 300):
+        with pytest.raises(ValidationError):
+            Topology(bad)
+
+
+def on_deposit(message: Message) -> None:
+    pass
+
+
+def test_subscriptions_make_one_queue_per_command_type_and_per_handler() -> None:
+    naming = TopicNaming(app_prefix="test.components.orchestrix.infrastructure")
+    subscriptions = Subscriptions(Topology("t"), naming)
+    subscriptions.add(DepositMoney, on_deposit)
+    subscriptions.add(MoneyDeposited, on_deposit)
+    subscriptions.add(AccountClosed, on_deposit)
+    subscriptions.add("rabbitmq.#", on_deposit, name="audit")
+    subscriptions.add(Event, on_deposit, name="everything")
+    routes = subscriptions.routes
+    assert set(routes) == {
+        "t.command.rabbitmq.messages.deposit_money",
+        f"t.handler.{__name__}.on_deposit",
+        "t.handler.audit",
+        "t.handler.everything",
+    }
+    handler_route = routes[f"t.handler.{__name__}.on_deposit"]
+    assert handler_route.topics == {
+        "rabbitmq.messages.money_deposited",
+        "rabbitmq.messages.account_closed",
+    }
+    assert len(handler_route.handlers) == 1  # one call per event, whichever class matched
+    assert routes["t.handler.everything"].topics == {"#"}
+    assert handler_route.handlers_for(AccountClosed(account_id="A")) == [on_deposit]
+
+
+def test_subscriptions_refuse_what_cannot_have_a_stable_queue() -> None:
+    subscriptions = Subscriptions(Topology("t"), TopicNaming())
+    with pytest.raises(ValidationError, match="name="):
+        subscriptions.add(MoneyDeposited, lambda message: None)
+    with pytest.raises(ValidationError):
+        subscriptions.add(Command, on_deposit)
+    with pytest.raises(ValidationError):
+        subscriptions.add("orders..#", on_deposit, name="x")
+    with pytest.raises(TypeError):
+        subscriptions.add(str, on_deposit)  # type: ignore[arg-type]
+    subscriptions.add(MoneyDeposited, on_deposit, name="taken")
+    with pytest.raises(ValidationError, match="already taken"):
+        subscriptions.add(MoneyDeposited, print, name="taken")
+    assert handler_name(on_deposit) == f"{__name__}.on_deposit"
