@@ -53,4 +53,13 @@ DEMO_PROJECTS = (
         (),
         "read_all (what projections read) gives version 3 too: True",
     ),
+    DemoProject(
+        "ecommerce_demo",
+        "orchestrix-ecommerce-demo",
+        "orchestrix-ecommerce-demo",
+        "orchestrix.ecommerce_demo",
+        "ecommerce",
+        (),
+        "  payment-deadline processes: 3 of 3 completed; deadlines left: 0",
+    ),
 )

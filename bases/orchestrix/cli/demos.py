@@ -40,6 +40,7 @@ class Demo:
 
 DEMOS: tuple[Demo, ...] = (
     Demo("banking", "orchestrix.banking_demo", "Accounts on SQLite: commands, refusals, a restart"),
+    Demo("ecommerce", "orchestrix.ecommerce_demo", "Order state machine, saga refund, deadline"),
     Demo("notifications", "orchestrix.notifications_demo", "Retries, backoff, dead letters"),
     Demo("events-and-commands", "orchestrix.events_and_commands_demo", "Causation chains, buses"),
     Demo("validation", "orchestrix.validation_demo", "Errors naming field and value"),
