@@ -22,6 +22,7 @@ from orchestrix.core.common.exceptions import (
     EventDecodingError,
     StoreUsageError,
 )
+from orchestrix.core.common.instrumentation import instrumented_repository
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.observability import get_observability
 from orchestrix.core.eventsourcing.aggregate_root import AggregateRoot
@@ -34,6 +35,7 @@ _logger = get_logger(__name__)
 _BASE_FIELDS = frozenset({"aggregate_id", "version", "uncommitted_events"})
 
 
+@instrumented_repository
 @dataclass
 class AggregateRepository[T: AggregateRoot]:
     """Loads and saves aggregates of any type through one event store.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -11,6 +12,7 @@ from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 
 
+@instrumented_store
 class InMemoryAsyncEventStore:
     """Async twin of `InMemoryEventStore`; operations never block, so nothing is awaited."""
 

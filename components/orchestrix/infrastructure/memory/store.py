@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from itertools import repeat
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import (
     validate_checkpoint,
@@ -48,6 +49,7 @@ def _thawed(kept: list[_Kept]) -> list[Event]:
     return [entry.event() if isinstance(entry, EncodedEvent) else entry for entry in kept]
 
 
+@instrumented_store
 class InMemoryEventStore:
     """A thread-safe event store held in process memory."""
 

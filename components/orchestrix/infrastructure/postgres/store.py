@@ -28,6 +28,7 @@ from orchestrix.core.common.exceptions import (
     EventEncodingError,
     StoreUsageError,
 )
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
@@ -65,6 +66,7 @@ class _Watch:
         self.warned: tuple[int, int | None] | None = None
 
 
+@instrumented_store
 @dataclass(frozen=True)
 class PostgreSQLEventStore:
     """An async event store on PostgreSQL through a `ConnectionPool`.

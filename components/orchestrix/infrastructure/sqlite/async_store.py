@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from functools import partial
 
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -21,6 +22,7 @@ from orchestrix.infrastructure.sqlite._threaded import ThreadedResource
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
 
+@instrumented_store
 class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
     """Async twin of `SQLiteEventStore` (same file format, same guarantees)."""
 

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Self
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import (
     validate_checkpoint,
@@ -43,6 +44,7 @@ _SNAPSHOTS = DriverErrors("Cannot access snapshots")
 _CLOSING = DriverErrors("Cannot close the store")
 
 
+@instrumented_store
 class SQLiteEventStore:
     """An event store in one SQLite file (or `":memory:"`), with optimistic concurrency."""
 
