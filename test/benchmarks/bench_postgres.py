@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from orjson import loads as parse
 
 if __package__ in (None, ""):  # run as a script: make `test.` and the bricks importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -72,34 +73,57 @@ QUICK = Sizes(
     single=20, concurrent=16, batches=2, stream=300, loads=2, catch_ups=2, chunks=2, runs=1
 )
 
+# `{hint}` adds the class-hint column where the schema has one (so the floor writes and reads
+# the same row content as the store); it is empty for schemas from before that column.
 INSERT_ONE = """
     INSERT INTO {table} (stream_id, version, event_id, event_type, schema_version,
-        correlation_id, causation_id, trace_id, actor_id, occurred_at, payload)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        correlation_id, causation_id, trace_id, actor_id, occurred_at, payload {hint})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 {hint_value})
 """
 INSERT_MANY = """
     INSERT INTO {table} (stream_id, version, event_id, event_type, schema_version,
-        correlation_id, causation_id, trace_id, actor_id, occurred_at, payload)
+        correlation_id, causation_id, trace_id, actor_id, occurred_at, payload {hint})
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::integer[],
-        $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::jsonb[])
+        $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::{payload}[]
+        {hint_array})
 """
 LOAD = """
-    SELECT payload, schema_version FROM {table} WHERE stream_id = $1 AND version > $2
-    ORDER BY version
+    SELECT payload, schema_version, event_type {hint} FROM {table}
+    WHERE stream_id = $1 AND version > $2 ORDER BY version
 """
 PAGE = """
-    SELECT position, stream_id, version, schema_version, payload FROM {table}
+    SELECT position, stream_id, version, schema_version, payload, event_type {hint} FROM {table}
     WHERE position > $1 ORDER BY position LIMIT $2
 """
 
 
 class Floor:
-    """Raw asyncpg on the equivalent table: rows built before the clock starts, no decoding."""
+    """Raw asyncpg on the equivalent table: rows built before the clock starts; reads fetch
+    the rows and parse each payload with orjson (typed events cannot be had without it)."""
 
-    def __init__(self, connections: list[asyncpg.Connection], schema: str) -> None:
+    def __init__(
+        self,
+        connections: list[asyncpg.Connection],
+        schema: str,
+        payload_type: str,
+        has_hint: bool,
+    ) -> None:
         self.connections = connections
+        self.has_hint = has_hint
         self.table = f'"{schema}".raw_events'
         self.log = f'"{schema}".raw_log'
+        hint = ", type_hint" if has_hint else ""
+        self.insert_one = INSERT_ONE.format(
+            table=self.table, hint=hint, hint_value=", $12" if has_hint else ""
+        )
+        self.insert_many = INSERT_MANY.format(
+            table=self.table,
+            payload=payload_type,
+            hint=hint,
+            hint_array=", $12::text[]" if has_hint else "",
+        )
+        self.load_sql = LOAD.format(table=self.log, hint=hint)
+        self.page_sql = PAGE.format(table=self.log, hint=hint)
 
     def row(self, stream: str, version: int) -> tuple[Any, ...]:
         """The row our store writes for the same event, encoded in advance."""
@@ -117,10 +141,11 @@ class Floor:
             "u1",
             event.timestamp,
             payload,
+            *([f"{__name__}:{type(event).__qualname__}"] if self.has_hint else []),
         )
 
     def single(self, count: int, tag: str) -> Timed:
-        connection, sql = self.connections[0], INSERT_ONE.format(table=self.table)
+        connection, sql = self.connections[0], self.insert_one
         rows = [self.row(f"{tag}-{i}", 1) for i in range(count)]
 
         async def work() -> int:
@@ -131,7 +156,7 @@ class Floor:
         return work
 
     def concurrent(self, count: int, tag: str) -> Timed:
-        sql, each = INSERT_ONE.format(table=self.table), count // len(self.connections)
+        sql, each = self.insert_one, count // len(self.connections)
         rows = [
             [self.row(f"{tag}-{w}", v + 1) for v in range(each)]
             for w in range(len(self.connections))
@@ -148,7 +173,7 @@ class Floor:
         return work
 
     def batches(self, count: int, tag: str) -> Timed:
-        connection, sql = self.connections[0], INSERT_MANY.format(table=self.table)
+        connection, sql = self.connections[0], self.insert_many
         batches = [
             [
                 list(c)
@@ -165,20 +190,23 @@ class Floor:
         return work
 
     def load(self, stream: str) -> Timed:
-        connection, sql = self.connections[0], LOAD.format(table=self.log)
+        connection, sql = self.connections[0], self.load_sql
 
         async def work() -> int:
-            return len(await connection.fetch(sql, stream, 0))
+            rows = await connection.fetch(sql, stream, 0)
+            [parse(row[0]) for row in rows]
+            return len(rows)
 
         return work
 
     def catch_up(self) -> Timed:
-        connection, sql = self.connections[0], PAGE.format(table=self.log)
+        connection, sql = self.connections[0], self.page_sql
 
         async def work() -> int:
             position, total = 0, 0
             while True:
                 rows = await connection.fetch(sql, position, 1000)
+                [parse(row[4]) for row in rows]
                 total += len(rows)
                 if len(rows) < 1000:
                     return total
@@ -303,7 +331,17 @@ async def main(argv: Sequence[str]) -> int:
             f'CREATE TABLE "{schema}".raw_events (LIKE "{schema}".events INCLUDING ALL);'
             f'CREATE TABLE "{schema}".raw_log (LIKE "{schema}".events INCLUDING ALL)'
         )
-        ours, floor = Ours(store), Floor(connections, schema)
+        payload_type = await admin.fetchval(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_schema = $1 AND table_name = 'events' AND column_name = 'payload'",
+            schema,
+        )
+        has_hint = await admin.fetchval(
+            "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = $1"
+            " AND table_name = 'events' AND column_name = 'type_hint')",
+            schema,
+        )
+        ours, floor = Ours(store), Floor(connections, schema, payload_type, has_hint)
         rows = [
             Row("1 event/commit, sequential, new streams", 0.9, [], []),
             Row(f"1 event/commit, {writers} concurrent writers", 0.8, [], []),

@@ -39,9 +39,25 @@ def run_quick(script: str, *arguments: str) -> str:
         ),
         (
             "bench_store.py",
-            ["memory: 1 event per save", "sqlite: load a 10k-event stream", "total"],
+            [
+                "memory: 1 event per save",
+                "minimal locked store",
+                "sqlite: load a 10k-event stream",
+                "sqlite: read_all over 10k events",
+                "store bookkeeping",
+            ],
         ),
         ("bench_repository.py", ["load + replay 1,000 events"]),
+        ("bench_codec.py", ["small (3 fields + metadata)", "every type"]),
+        (
+            "bench_observability.py",
+            [
+                "off runs the plain methods (the code without instrumentation): True",
+                "sync bus publish, 1 no-op handler",
+                "memory store, 1 event per save",
+                "on, 1 % sampled",
+            ],
+        ),
     ],
 )
 def test_benchmark_prints_every_row(script: str, rows: list[str]) -> None:
@@ -54,6 +70,11 @@ def test_postgres_benchmark_prints_every_row(postgres_dsn: str) -> None:
     output = run_quick("bench_postgres.py", "--dsn", postgres_dsn)
     for row in ("sequential", "concurrent writers", "100 events/commit", "load a", "catch-up"):
         assert row in output
+
+
+def test_observability_benchmark_times_postgres_appends(postgres_dsn: str) -> None:
+    output = run_quick("bench_observability.py", "--dsn", postgres_dsn)
+    assert "PostgreSQL append, 1 event per commit, sequential" in output
 
 
 def test_rabbitmq_benchmark_prints_every_row(rabbitmq_url: str, postgres_dsn: str) -> None:

@@ -161,10 +161,11 @@ class StoreUnderTest(Protocol):
     """The async face the contract drives; wraps a sync or async store."""
 
     store: Any
+    decodes: bool  # False for stores that keep objects (memory): they never decode
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None: ...
+    ) -> Checkpoint | None: ...
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]: ...
 
@@ -182,11 +183,15 @@ class SyncStoreUnderTest:
     """Drives a synchronous store (save_snapshot/load_snapshot, read_all iterator)."""
 
     store: Any
+    decodes: bool = True
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        self.store.save(aggregate_id, events, expected_version=expected_version)
+    ) -> Checkpoint | None:
+        checkpoint: Checkpoint | None = self.store.save(
+            aggregate_id, events, expected_version=expected_version
+        )
+        return checkpoint
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         return list(self.store.load(aggregate_id, from_version=from_version))
@@ -209,11 +214,15 @@ class AsyncStoreUnderTest:
     """Drives an asynchronous store (save_snapshot_async/load_snapshot_async, async read_all)."""
 
     store: Any
+    decodes: bool = True
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        await self.store.save(aggregate_id, events, expected_version=expected_version)
+    ) -> Checkpoint | None:
+        checkpoint: Checkpoint | None = await self.store.save(
+            aggregate_id, events, expected_version=expected_version
+        )
+        return checkpoint
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         return list(await self.store.load(aggregate_id, from_version=from_version))

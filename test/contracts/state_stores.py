@@ -18,7 +18,7 @@ import pytest
 from orchestrix.core.eventsourcing.projection_state import ProjectionState
 from orchestrix.core.execution.errors import SagaConcurrencyError, StateEncodingError
 from orchestrix.core.execution.saga_state import SagaState, SagaStatus, SagaStepStatus
-from orchestrix.core.messaging.message import Event
+from orchestrix.core.messaging.message import Command, Event
 
 
 class ProjectionStateStoreContract:
@@ -67,6 +67,24 @@ class ProjectionStateStoreContract:
 class ContractParcelShipped(Event, type_name="contracts.ParcelShipped"):
     parcel_id: str
     weight: Decimal
+
+
+class ContractParcel:
+    """Two classes sharing the type name `contracts.Sent`: the stored identity picks one."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class Sent(Event, type_name="contracts.Sent"):
+        parcel_id: str
+
+    @dataclass(frozen=True, kw_only=True)
+    class Returned(Event, type_name="contracts.Sent"):
+        parcel_id: str
+        reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContractShip(Command, type_name="contracts.Ship"):
+    parcel_id: str
 
 
 def saga_state(saga_id: str = "saga-1", **changes: Any) -> SagaState:
@@ -173,6 +191,9 @@ class SagaStateStoreContract:
             "",
             "\u00e9\u4e2d\U0001f600 '; DROP TABLE saga_states; --",
             ContractParcelShipped(parcel_id="P-1", weight=Decimal("2.5")),
+            ContractParcelShipped(parcel_id="P-2", weight=Decimal(1), type="contracts.Other"),
+            ContractParcel.Returned(parcel_id="P-3", reason="refused"),
+            ContractShip(parcel_id="P-4"),
         ],
         ids=repr,
     )

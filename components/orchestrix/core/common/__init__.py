@@ -41,7 +41,7 @@ from orchestrix.core.common.retry import (
 )
 from orchestrix.core.common.tracing import (
     NoOpTracingProvider,
-    SpanStatus,
+    SpanKind,
     TraceSpan,
     TracingProvider,
 )
@@ -80,7 +80,7 @@ __all__ = [
     "ObservabilityHooks",
     "OrchestrixError",
     "RetryPolicy",
-    "SpanStatus",
+    "SpanKind",
     "StoreError",
     "StoreUnavailableError",
     "StoreUsageError",

@@ -110,7 +110,8 @@ class AggregateNotFoundError(OrchestrixError, ValueError):
 
 
 class MessageTypeError(OrchestrixError, TypeError):
-    """A message class is defined wrongly, e.g. its type name is already taken."""
+    """A message type cannot be used as written: a class defined wrongly, or a stored type name
+    that several classes claim while its stored class identity names none of them."""
 
 
 class EventEncodingError(OrchestrixError, ValueError):

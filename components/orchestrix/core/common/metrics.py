@@ -1,61 +1,78 @@
-"""The metrics port: what the library reports, independent of any metrics backend.
+"""The metrics port: what the library measures, independent of any metrics backend.
 
-Backends (Prometheus in `orchestrix.infrastructure.observability`) implement
-`MetricsProvider.record_metric`; the default is a no-op, so metrics cost nothing until wanted.
+Backends (Prometheus in `orchestrix.infrastructure.observability`) implement the four methods
+of `MetricsProvider`; the default is a no-op, so metrics cost nothing until wanted.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from datetime import UTC, datetime
 
 
-class MetricType(StrEnum):
-    """How a backend aggregates a metric's values."""
+class MetricType:
+    """How a backend aggregates a metric's values (plain strings, as `MetricValue` holds)."""
 
     COUNTER = "counter"
     GAUGE = "gauge"
     HISTOGRAM = "histogram"
+    DURATION = "duration"
 
 
-@dataclass(frozen=True)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
 class MetricValue:
-    """One measurement. Labels must have few distinct values: never an aggregate id."""
+    """One measurement. Labels must have few distinct values: type names, never an id."""
 
     name: str
     value: float
-    metric_type: MetricType
-    labels: Mapping[str, str] = field(default_factory=dict)
     unit: str = ""
+    timestamp: datetime = field(default_factory=_now)
+    labels: dict[str, str] = field(default_factory=dict)
+    metric_type: str = MetricType.COUNTER
 
 
 class MetricsProvider(ABC):
-    """Receives measurements; `counter`, `gauge` and `histogram` all go to `record_metric`."""
+    """Receives measurements; the library calls exactly these four methods."""
 
     @abstractmethod
     def record_metric(self, metric: MetricValue) -> None:
         """Record one measurement."""
 
-    def counter(
-        self, name: str, value: float = 1.0, labels: Mapping[str, str] | None = None
-    ) -> None:
-        self.record_metric(MetricValue(name, value, MetricType.COUNTER, labels or {}))
+    @abstractmethod
+    def counter(self, name: str, value: float = 1.0, labels: dict[str, str] | None = None) -> None:
+        """Add `value` to a monotonically increasing count."""
 
-    def gauge(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
-        self.record_metric(MetricValue(name, value, MetricType.GAUGE, labels or {}))
+    @abstractmethod
+    def gauge(self, name: str, value: float, labels: dict[str, str] | None = None) -> None:
+        """Set a value that goes up and down."""
 
+    @abstractmethod
     def histogram(
-        self, name: str, value: float, unit: str = "", labels: Mapping[str, str] | None = None
+        self, name: str, value: float, unit: str = "", labels: dict[str, str] | None = None
     ) -> None:
-        self.record_metric(MetricValue(name, value, MetricType.HISTOGRAM, labels or {}, unit))
+        """Observe one value of a distribution (durations in seconds)."""
 
 
 class NoOpMetricsProvider(MetricsProvider):
     """Discards every measurement: the default when no backend is configured."""
 
     def record_metric(self, metric: MetricValue) -> None:
+        pass
+
+    def counter(self, name: str, value: float = 1.0, labels: dict[str, str] | None = None) -> None:
+        pass
+
+    def gauge(self, name: str, value: float, labels: dict[str, str] | None = None) -> None:
+        pass
+
+    def histogram(
+        self, name: str, value: float, unit: str = "", labels: dict[str, str] | None = None
+    ) -> None:
         pass
 
 

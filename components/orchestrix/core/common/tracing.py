@@ -1,83 +1,84 @@
 """The tracing port: spans the library opens around its operations, independent of a backend.
 
-Backends (OpenTelemetry in `orchestrix.infrastructure.observability`) implement
-`TracingProvider`; the default is a no-op.
+`TracingProvider` needs only `start_span` and `end_span` (the first release's interface). Its
+other methods have working defaults that a backend refines: OpenTelemetry (in
+`orchestrix.infrastructure.observability`) starts spans with attributes and a kind, parents
+them, and carries W3C context. The defaults pass a received trace context through unchanged,
+so a service without a tracer does not break the traces of the services around it.
 """
 
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import KW_ONLY, dataclass, field
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Self
-from uuid import uuid4
+from typing import Any
+
+from orchestrix.core.common.trace_context import TraceContext, remote_parent
 
 type AttributeValue = str | bool | int | float
 
 
-class SpanStatus(StrEnum):
-    """Outcome of a span, as in OpenTelemetry: unset until it ends."""
+class SpanKind(StrEnum):
+    """The role of a span, as OpenTelemetry names it (brokers use producer and consumer)."""
 
-    UNSET = "unset"
-    OK = "ok"
-    ERROR = "error"
+    INTERNAL = "internal"
+    SERVER = "server"
+    CLIENT = "client"
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
 
 
-@dataclass(eq=False)
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
 class TraceSpan:
-    """A timed operation. As a context manager it ends itself and records an escaping error.
+    """A timed operation; `end` and `set_error` fill in its end, duration and status.
 
-    Ending goes through `provider.end_span` exactly once, however often `end` is called.
+    `trace_id` and `span_id` (hex) are filled in by providers that have them; `handle` is the
+    provider's own object behind the span (an OpenTelemetry span, for instance).
     """
 
     operation: str
-    _: KW_ONLY
-    provider: TracingProvider | None = field(default=None, repr=False)
-    trace_id: str = field(default_factory=lambda: uuid4().hex)
-    span_id: str = field(default_factory=lambda: uuid4().hex[:16])
-    parent_span_id: str | None = None
-    start_time: float = field(default_factory=time.time)
-    end_time: float | None = None
-    status: SpanStatus = SpanStatus.UNSET
-    attributes: dict[str, AttributeValue] = field(default_factory=dict)
+    start_time: datetime = field(default_factory=_now)
+    end_time: datetime | None = None
+    duration_ms: float = 0.0
+    status: str = "pending"
+    attributes: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    trace_id: str | None = field(default=None, compare=False)
+    span_id: str | None = field(default=None, compare=False)
+    handle: object = field(default=None, init=False, repr=False, compare=False)
+    _started: float = field(
+        default_factory=time.perf_counter, init=False, repr=False, compare=False
+    )
 
-    @property
-    def duration(self) -> float | None:
-        """Seconds between start and end, or None while the span is open."""
-        return None if self.end_time is None else self.end_time - self.start_time
+    def end(self) -> None:
+        """Stop the clock; the status becomes "ok" unless an error was set."""
+        self._stop()
+        if self.status == "pending":
+            self.status = "ok"
+
+    def set_error(self, error: str) -> None:
+        """Stop the clock and mark the span failed with `error`."""
+        self.error = error
+        self.status = "error"
+        self._stop()
 
     def set_attribute(self, key: str, value: AttributeValue) -> None:
         self.attributes[key] = value
 
-    def record_exception(self, error: BaseException) -> None:
-        """Mark the span failed and keep the error's type and text as attributes."""
-        self.status = SpanStatus.ERROR
-        self.attributes["error.type"] = type(error).__qualname__
-        self.attributes["error.message"] = str(error)
-
-    def end(self) -> None:
-        if self.end_time is not None:
-            return
-        self.end_time = time.time()
-        if self.provider is not None:
-            self.provider.end_span(self)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc is not None:
-            self.record_exception(exc)
-        elif self.status is SpanStatus.UNSET:
-            self.status = SpanStatus.OK
-        self.end()
+    def _stop(self) -> None:
+        self.end_time = _now()
+        # The monotonic clock keeps the duration positive even within one clock tick.
+        elapsed = (self.end_time - self.start_time).total_seconds()
+        self.duration_ms = max(elapsed, time.perf_counter() - self._started) * 1000
 
 
 class TracingProvider(ABC):
@@ -85,27 +86,67 @@ class TracingProvider(ABC):
 
     @abstractmethod
     def start_span(self, operation: str) -> TraceSpan:
-        """Open a span; pass `provider=self` so that ending it reaches `end_span`."""
+        """Open a span named `operation`."""
 
     @abstractmethod
     def end_span(self, span: TraceSpan) -> None:
-        """Export a finished span; called once by `TraceSpan.end`."""
+        """End a span opened by `start_span` (or `open_span`) and export it."""
+
+    def open_span(
+        self,
+        operation: str,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+    ) -> TraceSpan:
+        """Open a span with its attributes and kind known from the start.
+
+        The library opens its spans here; the default is `start_span` plus the attributes.
+        """
+        span = self.start_span(operation)
+        if attributes:
+            span.attributes.update(attributes)
+        return span
+
+    def record_error(self, span: TraceSpan, error: BaseException) -> None:
+        """Mark `span` failed by `error` (its type and text also become attributes)."""
+        span.attributes["error.type"] = type(error).__name__
+        span.attributes["error.message"] = str(error)
+        span.set_error(str(error))
+
+    def current_context(self) -> TraceContext | None:
+        """The W3C context of the active span, or of the trace being passed through."""
+        return remote_parent.get()
+
+    def inject(self, carrier: MutableMapping[str, str]) -> None:
+        """Write the active context into outgoing headers."""
+        context = self.current_context()
+        if context is not None:
+            context.inject(carrier)
+
+    @contextmanager
+    def activate(self, context: TraceContext) -> Iterator[None]:
+        """Make a received context the parent of the spans opened inside the block."""
+        token = remote_parent.set(context)
+        try:
+            yield
+        finally:
+            remote_parent.reset(token)
 
 
 class NoOpTracingProvider(TracingProvider):
     """Hands out spans that go nowhere: the default when no backend is configured."""
 
     def start_span(self, operation: str) -> TraceSpan:
-        return TraceSpan(operation, provider=self)
+        return TraceSpan(operation=operation)
 
     def end_span(self, span: TraceSpan) -> None:
-        pass
+        span.end()
 
 
 __all__ = [
     "AttributeValue",
     "NoOpTracingProvider",
-    "SpanStatus",
+    "SpanKind",
     "TraceSpan",
     "TracingProvider",
 ]

@@ -158,15 +158,21 @@ class ProjectionEngine:
         self, entry: ProjectionEventHandler, event: Event, context: ProjectionContext[Any] | None
     ) -> None:
         """Run one handler inside a `projection.handle.<Class>` span; a failure marks it."""
-        assert self.tracing is not None
-        span = self.tracing.start_span(f"projection.handle.{type(event).__name__}")
-        span.set_attribute("projection_id", self.projection_id)
-        span.set_attribute("event_id", event.id)
-        span.set_attribute("event_type", type(event).__name__)
-        with span:
+        tracing, name = self.tracing, type(event).__name__
+        assert tracing is not None
+        span = tracing.open_span(
+            f"projection.handle.{name}",
+            {"projection_id": self.projection_id, "event_id": event.id, "event_type": name},
+        )
+        try:
             result = entry.handler(event, context) if entry.takes_context else entry.handler(event)
             if entry.is_async or inspect.iscoroutine(result):
                 await result
+        except BaseException as error:
+            tracing.record_error(span, error)
+            raise
+        finally:
+            tracing.end_span(span)
 
     def _resolve(self, event_type: type[Event]) -> tuple[ProjectionEventHandler, ...]:
         found = tuple(h for h in self._handlers if issubclass(event_type, h.event_type))

@@ -3,6 +3,11 @@
 Saving passes `expected_version = version - len(uncommitted_events)`, so two writers that
 loaded the same version cannot both commit: the second gets `ConcurrencyError`. Loading starts
 from the latest snapshot when the store keeps snapshots and the snapshot fits the class.
+
+Snapshots are an optimisation, never a source of errors: once the events are committed, a
+snapshot that cannot be taken or written (state the codec refuses, a dropped connection) is
+logged and counted, not raised, since a caller who saw an error would retry the command and
+apply it twice. A stored snapshot that cannot be read is ignored and the events replayed.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from typing import Any
 from orchestrix.core.common.exceptions import (
     AggregateNotFoundError,
     EventDecodingError,
-    EventEncodingError,
     StoreUsageError,
 )
+from orchestrix.core.common.instrumentation import instrumented_repository
 from orchestrix.core.common.logging import get_logger
+from orchestrix.core.common.observability import get_observability
 from orchestrix.core.eventsourcing.aggregate_root import AggregateRoot
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
 from orchestrix.core.eventsourcing.snapshot import Snapshot
@@ -29,6 +35,7 @@ _logger = get_logger(__name__)
 _BASE_FIELDS = frozenset({"aggregate_id", "version", "uncommitted_events"})
 
 
+@instrumented_repository
 @dataclass
 class AggregateRepository[T: AggregateRoot]:
     """Loads and saves aggregates of any type through one event store.
@@ -39,6 +46,8 @@ class AggregateRepository[T: AggregateRoot]:
 
     event_store: EventStore | AsyncEventStore
     snapshot_every: int | None = None
+    snapshot_failures: int = field(default=0, init=False)
+    """Snapshots that could not be taken or written since this repository was made."""
     _store_is_async: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -50,7 +59,12 @@ class AggregateRepository[T: AggregateRoot]:
         """The aggregate rebuilt from its snapshot and events; AggregateNotFoundError if none."""
         store = self._sync_store("load")
         load_snapshot = getattr(store, "load_snapshot", None)
-        snapshot = load_snapshot(aggregate_id) if load_snapshot is not None else None
+        snapshot = None
+        if load_snapshot is not None:
+            try:
+                snapshot = load_snapshot(aggregate_id)
+            except EventDecodingError as error:
+                _ignore_damaged(aggregate_type, aggregate_id, error)
         aggregate = _from_snapshot(aggregate_type, aggregate_id, snapshot)
         events = store.load(aggregate_id, from_version=aggregate.version)
         return _replayed(aggregate, events)
@@ -65,13 +79,18 @@ class AggregateRepository[T: AggregateRoot]:
         aggregate.mark_events_committed()
         save_snapshot = getattr(store, "save_snapshot", None)
         if save_snapshot is not None and self._snapshot_due(expected, aggregate.version):
-            snapshot = _snapshot_or_none(aggregate)
-            if snapshot is not None:
-                save_snapshot(snapshot)
+            try:
+                save_snapshot(take_snapshot(aggregate))
+            except Exception as error:
+                self._snapshot_failed(aggregate, error)
 
     async def load_async(self, aggregate_type: type[T], aggregate_id: str) -> T:
         """Async `load`; works with async stores (and sync ones, which it calls directly)."""
-        snapshot = await _maybe_await(_call(self.event_store, "load_snapshot", aggregate_id))
+        try:
+            snapshot = await _maybe_await(_call(self.event_store, "load_snapshot", aggregate_id))
+        except EventDecodingError as error:
+            _ignore_damaged(aggregate_type, aggregate_id, error)
+            snapshot = None
         aggregate = _from_snapshot(aggregate_type, aggregate_id, snapshot)
         events = await _maybe_await(
             self.event_store.load(aggregate_id, from_version=aggregate.version)
@@ -88,9 +107,11 @@ class AggregateRepository[T: AggregateRoot]:
         )
         aggregate.mark_events_committed()
         if self._snapshot_due(expected, aggregate.version):
-            snapshot = _snapshot_or_none(aggregate)
-            if snapshot is not None:
+            try:
+                snapshot = take_snapshot(aggregate)
                 await _maybe_await(_call(self.event_store, "save_snapshot", snapshot))
+            except Exception as error:
+                self._snapshot_failed(aggregate, error)
 
     def _sync_store(self, operation: str) -> EventStore:
         if self._store_is_async:
@@ -99,6 +120,19 @@ class AggregateRepository[T: AggregateRoot]:
                 f"`await repository.{operation}_async(...)` instead of `{operation}(...)`"
             )
         return self.event_store  # type: ignore[return-value]
+
+    def _snapshot_failed(self, aggregate: AggregateRoot, error: Exception) -> None:
+        """The events are stored: report the failed snapshot, never raise it."""
+        self.snapshot_failures += 1
+        _logger.warning(
+            "Events of %s %r are stored, but its snapshot failed: %r",
+            type(aggregate).__name__,
+            aggregate.aggregate_id,
+            error,
+        )
+        get_observability().record_aggregate_error(
+            aggregate.aggregate_id, f"snapshot failed: {type(error).__name__}"
+        )
 
     def _snapshot_due(self, before: int, after: int) -> bool:
         every = self.snapshot_every
@@ -122,14 +156,10 @@ def take_snapshot(aggregate: AggregateRoot) -> Snapshot:
     )
 
 
-def _snapshot_or_none(aggregate: AggregateRoot) -> Snapshot | None:
-    """A snapshot, or None (logged) when the state cannot be encoded: the events are already
-    stored, so a failed snapshot must not fail the save."""
-    try:
-        return take_snapshot(aggregate)
-    except EventEncodingError as error:
-        _logger.warning("Not snapshotting %r: %s", aggregate.aggregate_id, error)
-        return None
+def _ignore_damaged(aggregate_type: type, aggregate_id: str, error: Exception) -> None:
+    _logger.warning(
+        "Ignoring unreadable snapshot of %s %r: %s", aggregate_type.__name__, aggregate_id, error
+    )
 
 
 def _from_snapshot[A: AggregateRoot](
@@ -138,7 +168,8 @@ def _from_snapshot[A: AggregateRoot](
     """The aggregate as of the snapshot, or a fresh one when the snapshot does not fit."""
     if snapshot is not None:
         if (
-            snapshot.aggregate_type == aggregate_type.__name__
+            type(snapshot.state) is dict
+            and snapshot.aggregate_type == aggregate_type.__name__
             and snapshot.schema_version == aggregate_type.snapshot_schema_version
             and snapshot.aggregate_id == aggregate_id
             and snapshot.state.keys() == _state_fields(aggregate_type)

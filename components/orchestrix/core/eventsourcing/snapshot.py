@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.messaging._converters import Refused, json_value
+from orchestrix.core.messaging.jsonio import dump_json, load_json
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -27,6 +31,31 @@ class Snapshot:
     schema_version: int = 1
 
 
+def encode_state(snapshot: Snapshot) -> bytes:
+    """The snapshot's state as JSON bytes, the same for every store: it must be JSON data
+    (what `take_snapshot` makes), or `EventEncodingError` says what is not."""
+    if type(snapshot.state) is not dict:
+        raise EventEncodingError(f"Snapshot state must be a dict, not {type(snapshot.state)}")
+    try:
+        return dump_json(json_value(snapshot.state))
+    except Refused as error:
+        message = f"Snapshot state of {snapshot.aggregate_id!r} is not JSON data: {error}"
+        raise EventEncodingError(message) from None
+    except RecursionError:
+        message = f"Snapshot state of {snapshot.aggregate_id!r} is nested too deeply"
+        raise EventEncodingError(message) from None
+
+
+def decode_state(aggregate_id: str, raw: bytes | str) -> dict[str, Any]:
+    """A stored state; `EventDecodingError` when it is damaged or not a JSON object, so that
+    the repository ignores the snapshot and replays the events instead."""
+    state = load_json(raw)
+    if type(state) is not dict:
+        kind = type(state).__name__
+        raise EventDecodingError(f"Snapshot of {aggregate_id!r} has a {kind} state, not an object")
+    return state
+
+
 class SnapshotStore(Protocol):
     """Keeps the latest snapshot per aggregate (sync stores)."""
 
@@ -43,4 +72,10 @@ class AsyncSnapshotStore(Protocol):
     async def load_snapshot_async(self, aggregate_id: str) -> Snapshot | None: ...
 
 
-__all__ = ["AsyncSnapshotStore", "Snapshot", "SnapshotStore"]
+__all__ = [
+    "AsyncSnapshotStore",
+    "Snapshot",
+    "SnapshotStore",
+    "decode_state",
+    "encode_state",
+]

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from orchestrix.core.common.instrumentation import saga_execution, saga_step
 from orchestrix.core.common.logging import StructuredLogger, get_logger
-from orchestrix.core.common.tracing import NoOpTracingProvider, TracingProvider
+from orchestrix.core.common.tracing import TracingProvider
 from orchestrix.core.execution.errors import (
     SagaConcurrencyError,
     SagaDefinitionError,
@@ -87,7 +88,6 @@ class Saga:
         self.state_store = state_store
         self.tracing = tracing
         self.on_interrupted = ResumePolicy(on_interrupted)
-        self._tracer = tracing or NoOpTracingProvider()
         self._saga_id = str(uuid4())
         self._state: SagaState | None = None
         if saga_id is not None:
@@ -138,7 +138,8 @@ class Saga:
                 await self._begin(kwargs)
         else:
             await self._begin(kwargs)
-        return await self._run(0, reraise=True)
+        with saga_execution(self.saga_type, self.saga_id, tracing=self.tracing):
+            return await self._run(0, reraise=True)
 
     async def _begin(self, arguments: dict[str, Any]) -> None:
         """Save the saga as started, with its arguments and its first step running."""
@@ -344,17 +345,21 @@ class Saga:
                 )
 
     async def _perform(self, step: SagaStep, role: str, arguments: dict[str, Any]) -> Any:
-        """Call the step's action or compensation in a span of its own."""
+        """Call the step's action or compensation in a span of its own (`saga.action`,
+        `saga.compensation`): in the saga's `tracing` provider if it has one, else in the
+        process-wide one while observability is on."""
         if role == "action":
             function, accepts = step.action, step.action_accepts
         else:
             assert step.compensation is not None
             function, accepts = step.compensation, step.compensation_accepts
-        span = self._tracer.start_span(f"saga.{role}")
-        span.set_attribute("saga.type", self.saga_type)
-        span.set_attribute("saga.id", self.saga_id)
-        span.set_attribute("saga.step", step.name)
-        with span:
+        with saga_step(
+            self.saga_type,
+            self.saga_id,
+            step.name,
+            compensation=role == "compensation",
+            tracing=self.tracing,
+        ):
             return await call(
                 function,
                 select(arguments, accepts),

@@ -4,9 +4,19 @@ A saga's arguments and results carry no type hints, so the event codec cannot be
 value that JSON would change is tagged instead, as a one-key object such as
 `{"$decimal": "9.99"}`. Plain JSON values stay plain, so stored states remain readable. A dict
 whose keys are not all strings, or that could be mistaken for a tag, is stored as
-`{"$dict": [[key, value], ...]}`. Messages travel as their codec data and come back as their
-registered class. Anything else (arbitrary objects) is refused: rebuilding a class named by
-stored data would be a code-loading hole, which is why there is no pickle either.
+`{"$dict": [[key, value], ...]}`. Messages travel as their codec data with the identity event
+stores keep beside a payload (type name, schema version, class hint: `codec.stored_type`), and
+come back as the registered class that identity names, as a stored event does. Anything else
+(arbitrary objects) is refused: rebuilding a class named by stored data would be a code-loading
+hole, which is why there is no pickle either.
+
+Why this is not the event codec's rule for untyped values: an event's `Any` field must hold
+plain JSON, refused otherwise, because an event's payload is a published fact that other
+programs and SQL read as ordinary JSON, and its annotated fields already say how every typed
+value is stored. A saga's arguments and results have no annotations and are private to the
+program that resumes the saga, which needs them back with their types (a `Decimal` amount to
+refund, a tuple of ids): only tags can say what they were. The two rules share the event codec
+for messages and the JSON text functions (`jsonio`); nothing else of theirs is the same.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
 from orchestrix.core.execution.errors import StateEncodingError
-from orchestrix.core.messaging.codec import event_from_data, to_data
+from orchestrix.core.messaging.codec import event_from_data, event_to_data, stored_type
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Message
 
@@ -50,10 +60,12 @@ def encode_value(value: Any) -> Any:
     if encode is not None:
         return encode(value)
     if isinstance(value, Message):
+        stored = stored_type(value)
         try:
-            return {"$message": [type(value).__schema_version__, to_data(value)]}
+            data = event_to_data(value)
         except EventEncodingError as error:
             raise StateEncodingError(f"Cannot keep {value!r}: {error}") from error
+        return {"$message": [stored.schema_version, data, stored.type_name, stored.hint]}
     raise StateEncodingError(
         f"Cannot keep a value of type {kind.__qualname__} in a durable state ({value!r:.80}); "
         f"supported: {SUPPORTED}"
@@ -98,8 +110,11 @@ def decode_value(data: Any) -> Any:
 
 
 def _decode_message(payload: list[Any]) -> Message:
-    schema_version, fields = payload
-    return event_from_data(fields, schema_version)
+    if len(payload) == 2:  # written before the stored identity was kept: the `type` field
+        schema_version, fields = payload
+        return event_from_data(fields, schema_version)
+    schema_version, fields, type_name, hint = payload
+    return event_from_data(fields, schema_version, type_name=type_name, hint=hint)
 
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {

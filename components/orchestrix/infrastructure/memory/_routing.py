@@ -12,15 +12,22 @@ lists: its handler is appended to the list of every class whose topic matches, w
 is subscribed for the classes already in the table, and when a class's list is made for the
 others (by its first subscription, or by its first publication, which finds the list empty).
 Publishing a subscribed class stays one lookup, patterns or not.
+
+A bus delivers from `_delivery`: the handler table itself while nobody observes, so the
+lookup costs what it always did; while observability is on, a cache of the same handlers
+wrapped by `observed_handlers` (their `*.handle` spans), swapped in and out at each flip.
+Subscribing forgets the cached classes it changes; a list in `_handlers` changed in place
+reaches an observed bus only at its next subscription or flip.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from orchestrix.core.common.instrumentation import is_observed, observed_handlers, track_routes
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.topics import TopicNaming, topic_matches, validate_topic
@@ -112,6 +119,85 @@ def _add_pattern[H: Callable[..., object]](
         topics.subscribe(table, pattern, handler)
 
 
+class ObservedRoutes[H: Callable[..., object]](dict[type[Message], tuple[H, ...]]):
+    """The handlers of each class as `observed_handlers` wraps them, resolved on first use.
+
+    Resolving holds the bus's lock, as subscribing does when it forgets classes, so handlers
+    resolved from an older table are never stored after a subscription. A class new to the
+    table gets the topic patterns subscribed before it as it is resolved.
+    """
+
+    __slots__ = ("_lock", "_table", "_topics")
+
+    def __init__(
+        self, table: HandlerTable[H], topics: TopicSubscriptions[H], lock: threading.Lock
+    ) -> None:
+        super().__init__()
+        self._table = table
+        self._topics = topics
+        self._lock = lock
+
+    def __missing__(self, message_type: type[Message]) -> tuple[H, ...]:
+        published: type = message_type  # whatever was published, checked here
+        with self._lock:
+            handlers = self._table[message_type]
+            if not issubclass(published, Message):  # `check_message` refuses it
+                return ()
+            if not handlers:
+                self._topics.settle(message_type, handlers)
+            observed = self[message_type] = observed_handlers(tuple(handlers))
+        return observed
+
+
+class HandlerRouting[H: Callable[..., object]]:
+    """The handler table of a bus, its topic patterns, and the table `publish` delivers from."""
+
+    __slots__ = ("__weakref__", "_delivery", "_lock", "_table", "_topics")
+
+    _delivery: HandlerTable[H] | ObservedRoutes[H]
+
+    def __init__(self, topic_naming: TopicNaming | None = None) -> None:
+        self._lock = threading.Lock()
+        self._topics: TopicSubscriptions[H] = TopicSubscriptions(topic_naming)
+        self._handlers = defaultdict(list)
+        track_routes(self)  # `forget_routes` runs whenever observability is switched on or off
+
+    @property
+    def _handlers(self) -> HandlerTable[H]:
+        """The handlers by exact message class, in subscription order."""
+        return self._table
+
+    @_handlers.setter
+    def _handlers(self, table: HandlerTable[H]) -> None:
+        self._table = table
+        self.forget_routes()
+
+    def forget_routes(self) -> None:
+        """Deliver from the table itself, or from fresh observed routes while observed."""
+        table = self._table
+        self._delivery = ObservedRoutes(table, self._topics, self._lock) if is_observed() else table
+
+    def _add_handler(self, message_type: type[Message] | str, handler: H) -> None:
+        """`add_handler` on this bus, then forget the observed routes it changed."""
+        add_handler(self._table, self._topics, self._lock, message_type, handler)
+        delivery = self._delivery
+        if delivery is not self._table:
+            with self._lock:
+                if isinstance(message_type, str):  # a pattern: any class may have changed
+                    delivery.clear()
+                else:
+                    delivery.pop(message_type, None)
+
+    def _first_seen(self, message: Message, handlers: Sequence[H]) -> Sequence[H]:
+        """The handlers of a message none were found for: refuse a non-message, and give a
+        class new to the table the patterns subscribed before it (observed routes do that as
+        they resolve a class)."""
+        check_message(self._table, message)
+        if isinstance(handlers, list):
+            self._topics.settle_published(self._lock, type(message), handlers)
+        return handlers
+
+
 def check_message(table: HandlerTable[Any], message: object) -> None:
     """Refuse to publish anything but a message (checked only when no handler matched), and
     drop the entry the lookup of its class added to `table`."""
@@ -121,7 +207,9 @@ def check_message(table: HandlerTable[Any], message: object) -> None:
 
 
 __all__ = [
+    "HandlerRouting",
     "HandlerTable",
+    "ObservedRoutes",
     "TopicSubscriptions",
     "add_handler",
     "check_message",

@@ -14,12 +14,11 @@ publishing task propagates at once; failures already known are logged by then.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import defaultdict
 from collections.abc import Sequence
 from logging import DEBUG
 from typing import Any
 
+from orchestrix.core.common.instrumentation import instrumented_bus
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
@@ -34,12 +33,7 @@ from orchestrix.infrastructure.memory._failures import (
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import (
-    HandlerTable,
-    TopicSubscriptions,
-    add_handler,
-    check_message,
-)
+from orchestrix.infrastructure.memory._routing import HandlerRouting
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
@@ -59,7 +53,8 @@ def _cancelled_from_outside() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-class InMemoryAsyncMessageBus:
+@instrumented_bus
+class InMemoryAsyncMessageBus(HandlerRouting[AsyncMessageHandler[Any]]):
     """An `AsyncMessageBus` that runs the handlers of a message's exact class concurrently.
 
     Handlers may be coroutine functions or plain functions. Every handler runs to the end
@@ -71,7 +66,7 @@ class InMemoryAsyncMessageBus:
     Topics of classes come from `topic_naming`.
     """
 
-    __slots__ = ("_dead_letter_queue", "_handlers", "_lock", "_retry_policy", "_topics")
+    __slots__ = ("_dead_letter_queue", "_retry_policy")
 
     def __init__(
         self,
@@ -81,18 +76,14 @@ class InMemoryAsyncMessageBus:
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._lock = threading.Lock()
-        self._handlers: HandlerTable[AsyncMessageHandler[Any]] = defaultdict(list)
-        self._topics: TopicSubscriptions[AsyncMessageHandler[Any]] = TopicSubscriptions(
-            topic_naming
-        )
+        super().__init__(topic_naming)
 
     def subscribe[T: Message](
         self, message_type: type[T] | str, handler: AsyncMessageHandler[T]
     ) -> None:
         """Deliver every later message of exactly `message_type` to `handler`, or of a topic
         matching `message_type` when it is a pattern such as `"orders.events.#"`."""
-        add_handler(self._handlers, self._topics, self._lock, message_type, handler)
+        self._add_handler(message_type, handler)
         log_debug(
             _logger,
             "Async handler subscribed",
@@ -101,10 +92,9 @@ class InMemoryAsyncMessageBus:
 
     async def publish(self, message: Message) -> None:
         """Run every handler of the message's class; see the class for failures."""
-        handlers = self._handlers[type(message)]
+        handlers: Sequence[AsyncMessageHandler[Any]] = self._delivery[type(message)]
         if not handlers:
-            check_message(self._handlers, message)
-            self._topics.settle_published(self._lock, type(message), handlers)
+            handlers = self._first_seen(message, handlers)
         try:
             debug = _levels[DEBUG]
         except KeyError:

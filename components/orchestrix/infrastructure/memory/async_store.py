@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -11,6 +12,7 @@ from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
 
 
+@instrumented_store
 class InMemoryAsyncEventStore:
     """Async twin of `InMemoryEventStore`; operations never block, so nothing is awaited."""
 
@@ -20,9 +22,10 @@ class InMemoryAsyncEventStore:
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given."""
-        self._store.save(aggregate_id, events, expected_version)
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch)."""
+        return self._store.save(aggregate_id, events, expected_version)
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version`, upcast when the store has upcasters."""

@@ -6,12 +6,12 @@ calls; per-message logging is at DEBUG behind a level check.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import defaultdict
+from collections.abc import Sequence
 from logging import DEBUG
 from typing import Any
 
+from orchestrix.core.common.instrumentation import instrumented_bus
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterQueue
@@ -26,18 +26,14 @@ from orchestrix.infrastructure.memory._failures import (
     retry_delays,
     settle,
 )
-from orchestrix.infrastructure.memory._routing import (
-    HandlerTable,
-    TopicSubscriptions,
-    add_handler,
-    check_message,
-)
+from orchestrix.infrastructure.memory._routing import HandlerRouting
 
 _logger = get_logger(__name__)
 _levels = level_cache(_logger)
 
 
-class InMemoryMessageBus:
+@instrumented_bus
+class InMemoryMessageBus(HandlerRouting[MessageHandler[Any]]):
     """A `MessageBus` that calls the handlers of a message's exact class in subscription order.
 
     Every handler runs even when an earlier one failed; each final failure is logged at ERROR
@@ -48,7 +44,7 @@ class InMemoryMessageBus:
     further messages (re-entrant publishing). Topics of classes come from `topic_naming`.
     """
 
-    __slots__ = ("_dead_letter_queue", "_handlers", "_lock", "_retry_policy", "_topics")
+    __slots__ = ("_dead_letter_queue", "_retry_policy")
 
     def __init__(
         self,
@@ -58,16 +54,14 @@ class InMemoryMessageBus:
     ) -> None:
         self._retry_policy = retry_policy
         self._dead_letter_queue = dead_letter_queue
-        self._lock = threading.Lock()
-        self._handlers: HandlerTable[MessageHandler[Any]] = defaultdict(list)
-        self._topics: TopicSubscriptions[MessageHandler[Any]] = TopicSubscriptions(topic_naming)
+        super().__init__(topic_naming)
 
     def subscribe[T: Message](
         self, message_type: type[T] | str, handler: MessageHandler[T]
     ) -> None:
         """Call `handler` with every later message of exactly `message_type`, or whose topic
         matches `message_type` when it is a pattern such as `"orders.events.#"`."""
-        add_handler(self._handlers, self._topics, self._lock, message_type, handler)
+        self._add_handler(message_type, handler)
         log_debug(
             _logger,
             "Handler subscribed",
@@ -76,10 +70,9 @@ class InMemoryMessageBus:
 
     def publish(self, message: Message) -> None:
         """Call every handler of the message's class; see the class for failures."""
-        handlers = self._handlers[type(message)]
+        handlers: Sequence[MessageHandler[Any]] = self._delivery[type(message)]
         if not handlers:
-            check_message(self._handlers, message)
-            self._topics.settle_published(self._lock, type(message), handlers)
+            handlers = self._first_seen(message, handlers)
         try:
             debug = _levels[DEBUG]
         except KeyError:

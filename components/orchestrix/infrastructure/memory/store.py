@@ -2,46 +2,80 @@
 
 Versions, atomic batches, unique event ids, global positions and snapshots behave exactly as in
 the SQLite and PostgreSQL stores (one shared contract suite checks this); a lock makes each
-operation atomic across threads. Events are kept as the (immutable) objects that were saved.
+operation atomic across threads. Every save is encoded by the same codec as the durable
+stores, so it refuses exactly what they refuse. Events that cannot change (frozen, no list,
+dict or set inside) are kept as the objects that were saved; the others are kept as their
+encoding and decoded afresh on every read, so neither the caller who saved them nor one who
+loaded them can change stored history. Snapshots are kept encoded for the same reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from array import array
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
-from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
-from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.eventsourcing.event_store import (
+    validate_checkpoint,
+    validate_events,
+    validate_expected_version,
+    validate_stream_id,
+    validate_version,
+)
+from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
+from orchestrix.core.messaging.codec import EncodedEvent, encode_event, encoded, needs_copy
 from orchestrix.core.messaging.message import Event
 
+type _Kept = Event | EncodedEvent
+"""An event as the store keeps it: the object itself, or its encoding when it could change."""
 
+
+def _kept(events: Sequence[Event]) -> list[_Kept]:
+    """The events to keep, each encoded first: that is the durable stores' validation."""
+    kept: list[_Kept] = []
+    for event in events:
+        raw = encode_event(event, compact=True)  # the event is kept: leave its layout alone
+        kept.append(encoded(event, raw) if needs_copy(event) else event)
+    return kept
+
+
+def _thawed(kept: list[_Kept]) -> list[Event]:
+    return [entry.event() if isinstance(entry, EncodedEvent) else entry for entry in kept]
+
+
+@instrumented_store
 class InMemoryEventStore:
     """A thread-safe event store held in process memory."""
 
     def __init__(self, upcasters: UpcasterRegistry | None = None) -> None:
         self.upcasters = upcasters
         self._lock = threading.Lock()
-        self._streams: dict[str, list[Event]] = {}
+        self._streams: dict[str, list[_Kept]] = {}
+        self._encoded_streams: set[str] = set()  # streams holding an EncodedEvent
         self._ids: set[str] = set()
         # The global log, as parallel columns: position p is index p - 1.
-        self._log_events: list[Event] = []
+        self._log_events: list[_Kept] = []
         self._log_streams: list[str] = []
         self._log_versions = array("q")
-        self._snapshots: dict[str, Snapshot] = {}
+        self._snapshots: dict[str, tuple[Snapshot, bytes]] = {}
 
     def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given."""
-        if not events:
-            return
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch)."""
         validate_stream_id(aggregate_id)
+        validate_expected_version(expected_version)
+        if not events:
+            return None
         validate_events(events)
+        kept = _kept(events)
         # acquire/release rather than `with`: on the hot path the context-manager protocol
         # costs several times the lock itself.
         self._lock.acquire()
@@ -51,22 +85,25 @@ class InMemoryEventStore:
             if expected_version is not None and expected_version != current:
                 raise ConcurrencyError(aggregate_id, expected_version, current)
             if len(events) == 1:
-                event = events[0]
-                if event.id in self._ids:
-                    raise DuplicateEventError(event.id)
-                self._ids.add(event.id)
-                self._log_events.append(event)
+                event_id = events[0].id
+                if event_id in self._ids:
+                    raise DuplicateEventError(event_id)
+                self._ids.add(event_id)
+                self._log_events.append(kept[0])
                 self._log_streams.append(aggregate_id)
                 self._log_versions.append(current + 1)
             else:
                 self._claim_ids([event.id for event in events])
-                self._log_events.extend(events)
+                self._log_events.extend(kept)
                 self._log_streams.extend([aggregate_id] * len(events))
                 self._log_versions.extend(range(current + 1, current + len(events) + 1))
             if stream is None:
-                self._streams[aggregate_id] = list(events)
+                self._streams[aggregate_id] = kept
             else:
-                stream.extend(events)
+                stream.extend(kept)
+            if aggregate_id not in self._encoded_streams and EncodedEvent in map(type, kept):
+                self._encoded_streams.add(aggregate_id)
+            return Checkpoint(0, len(self._log_events))
         finally:
             self._lock.release()
 
@@ -87,11 +124,15 @@ class InMemoryEventStore:
 
     def stored_events(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version` exactly as they were saved (no upcasting)."""
-        if from_version < 0:
-            raise ValidationError("must not be negative", "from_version", from_version)
+        validate_stream_id(aggregate_id)
+        validate_version(from_version, "from_version")
         with self._lock:
             stream = self._streams.get(aggregate_id)
-            return [] if stream is None else stream[from_version:]
+            if stream is None:
+                return []
+            kept = stream[from_version:]
+            encoded_stream = aggregate_id in self._encoded_streams
+        return _thawed(kept) if encoded_stream else kept  # type: ignore[return-value]
 
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -103,32 +144,37 @@ class InMemoryEventStore:
 
     def stored_batch(self, after: Checkpoint, batch_size: int) -> list[RecordedEvent]:
         """Up to `batch_size` log entries after `after`, exactly as they were saved."""
-        if batch_size < 1:
-            raise ValidationError("must be at least 1", "batch_size", batch_size)
+        validate_checkpoint(after, batch_size)
         with self._lock:
             start = after.position
             end = min(start + batch_size, len(self._log_events))
-            return [
-                RecordedEvent(
-                    self._log_events[index],
-                    self._log_streams[index],
-                    self._log_versions[index],
-                    index + 1,
-                )
-                for index in range(start, end)
-            ]
+            events = self._log_events[start:end]
+            streams = self._log_streams[start:end]
+            versions = self._log_versions[start:end]
+            encoded_log = bool(self._encoded_streams)
+        if encoded_log:
+            events = _thawed(events)  # type: ignore[assignment]
+        positions = range(start + 1, end + 1)
+        return list(map(RecordedEvent._make, zip(events, streams, versions, positions, repeat(0))))
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
+        validate_stream_id(snapshot.aggregate_id)
+        state = encode_state(snapshot)
         with self._lock:
             current = self._snapshots.get(snapshot.aggregate_id)
-            if current is None or current.version <= snapshot.version:
-                self._snapshots[snapshot.aggregate_id] = snapshot
+            if current is None or current[0].version <= snapshot.version:
+                self._snapshots[snapshot.aggregate_id] = (snapshot, state)
 
     def load_snapshot(self, aggregate_id: str) -> Snapshot | None:
-        """The latest snapshot of the aggregate, if any."""
+        """The latest snapshot of the aggregate, if any (its state a fresh copy)."""
+        validate_stream_id(aggregate_id)
         with self._lock:
-            return self._snapshots.get(aggregate_id)
+            kept = self._snapshots.get(aggregate_id)
+        if kept is None:
+            return None
+        snapshot, state = kept
+        return dataclasses.replace(snapshot, state=decode_state(aggregate_id, state))
 
 
 __all__ = ["InMemoryEventStore"]

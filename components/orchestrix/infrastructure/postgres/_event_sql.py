@@ -59,25 +59,25 @@ class EventStatements:
 
 _BATCH = """batch(
     event_id, event_type, schema_version, correlation_id, causation_id, trace_id, actor_id,
-    occurred_at, payload, n
+    occurred_at, payload, type_hint, n
 )"""
 
 # One event as scalar parameters: the server runs this measurably faster than `unnest`.
 _ONE = f"""(VALUES (
-    $3, $4, $5::integer, $6, $7, $8, $9, $10::timestamptz, $11::jsonb, 1::bigint
+    $3, $4, $5::integer, $6, $7, $8, $9, $10::timestamptz, $11::json, $12, 1::bigint
 )) AS {_BATCH}"""
 
 _MANY = f"""unnest(
     $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::timestamptz[], $11::jsonb[]
+    $10::timestamptz[], $11::json[], $12::text[]
 ) WITH ORDINALITY AS {_BATCH}"""
 
 _COLUMNS = """stream_id, version, tx_id, event_id, event_type, schema_version, correlation_id,
-            causation_id, trace_id, actor_id, occurred_at, payload"""
+            causation_id, trace_id, actor_id, occurred_at, payload, type_hint"""
 
 _FIELDS = """batch.event_id, batch.event_type, batch.schema_version, batch.correlation_id,
             batch.causation_id, batch.trace_id, batch.actor_id, batch.occurred_at,
-            batch.payload"""
+            batch.payload, batch.type_hint"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ class _Log:
         stream exists. The most common write skips the existence check of `append`."""
         return self.insert(
             f"""SELECT $1, $2::bigint + 1, {self.tx}, $3, $4, $5, $6, $7, $8, $9,
-                $10::timestamptz, $11::jsonb
+                $10::timestamptz, $11::json, $12
             FROM gate""",
             many=False,
         )
@@ -165,7 +165,7 @@ def event_statements(schema_name: str, offset: int, key: int) -> EventStatements
             SELECT event_id FROM {schema}.events WHERE event_id = ANY($1::text[])
         """,
         load=f"""
-            SELECT version, payload, schema_version FROM {schema}.events
+            SELECT version, payload, schema_version, event_type, type_hint FROM {schema}.events
             WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3
         """,
         # Only transactions below the horizon are read, in (transaction, position) order
@@ -174,7 +174,7 @@ def event_statements(schema_name: str, offset: int, key: int) -> EventStatements
         read_all=f"""
             WITH {horizon_ctes(key, offset)}
             SELECT tx_id::text::bigint AS tx, position, stream_id, version, payload,
-                schema_version
+                schema_version, event_type, type_hint
             FROM {schema}.events
             WHERE {cursor} AND tx_id < (SELECT stored FROM horizon)
             ORDER BY tx_id, position
@@ -197,7 +197,7 @@ def event_statements(schema_name: str, offset: int, key: int) -> EventStatements
         save_snapshot=f"""
             INSERT INTO {schema}.snapshots AS kept (
                 aggregate_id, aggregate_type, version, schema_version, state, taken_at
-            ) VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+            ) VALUES ($1, $2, $3, $4, $5::json, $6)
             ON CONFLICT (aggregate_id) DO UPDATE SET
                 aggregate_type = excluded.aggregate_type, version = excluded.version,
                 schema_version = excluded.schema_version, state = excluded.state,

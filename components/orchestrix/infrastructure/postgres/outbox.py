@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.messaging.codec import decode_event
+from orchestrix.core.messaging.codec import decode_columns
 from orchestrix.core.messaging.outbox import OutboxBatch, OutboxEntry, in_stream_order
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._identifiers import quote_schema
@@ -76,7 +76,8 @@ class PostgreSQLOutbox:
             )
         """
         self._candidates = f"""
-            SELECT o.position, o.stream_id, o.version, e.payload, e.schema_version
+            SELECT o.position, o.stream_id, o.version, e.payload, e.schema_version, e.event_type,
+                e.type_hint
             FROM {quoted}.outbox o JOIN {quoted}.events e ON e.position = o.position
             WHERE o.sent_at IS NULL AND (o.claimed_until IS NULL OR o.claimed_until < now())
             ORDER BY o.position
@@ -155,9 +156,15 @@ class PostgreSQLOutbox:
             return []
         streams = sorted({row[1] for row in rows})
         oldest = dict(await connection.fetch(self._oldest_pending, streams))
+        events = decode_columns(
+            [row[3] for row in rows],
+            [row[4] for row in rows],
+            [row[5] for row in rows],
+            [row[6] for row in rows],
+        )
         candidates = [
-            OutboxEntry(position, stream, version, decode_event(payload, schema_version))
-            for position, stream, version, payload, schema_version in rows
+            OutboxEntry(row[0], row[1], row[2], event)
+            for row, event in zip(rows, events, strict=True)
         ]
         entries = in_stream_order(candidates, oldest)
         positions = [entry.position for entry in entries]

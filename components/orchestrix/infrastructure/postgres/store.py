@@ -2,7 +2,8 @@
 
 Every save is one statement (see `_event_sql`): no explicit transaction, no lock beyond the
 writers' shared one, one round trip, returning the checkpoint of the last event. Events are
-stored as the codec's JSON in a JSONB column and decoded back into their registered classes;
+stored as the codec's exact JSON text in a `json` column, with the type name and class hint
+beside it, and decoded back into their registered classes (a batch of rows at a time);
 the global log is read with the transaction-id cursor of SPEC §4, up to a horizon that waits
 only for transactions that write events (`_horizon`), so a reader never skips an event that
 commits after one it has already passed and is never stalled by unrelated work.
@@ -27,14 +28,20 @@ from orchestrix.core.common.exceptions import (
     EventEncodingError,
     StoreUsageError,
 )
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
-from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.eventsourcing.event_store import (
+    validate_checkpoint,
+    validate_events,
+    validate_expected_version,
+    validate_stream_id,
+    validate_version,
+)
+from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import decode_event, event_to_data
-from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.messaging.codec import decode_columns, encode_event, stored_type
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import EventStatements, event_statements
@@ -59,6 +66,7 @@ class _Watch:
         self.warned: tuple[int, int | None] | None = None
 
 
+@instrumented_store
 @dataclass(frozen=True)
 class PostgreSQLEventStore:
     """An async event store on PostgreSQL through a `ConnectionPool`.
@@ -139,8 +147,8 @@ class PostgreSQLEventStore:
 
         Raises `ConcurrencyError` (stream not at `expected_version`), `DuplicateEventError`
         (an event id already stored), `EventEncodingError` (a value the codec or PostgreSQL
-        cannot store, such as a NUL character) or `StoreUnavailableError`; in each case
-        nothing is written.
+        cannot store, such as a value that does not match its annotation) or
+        `StoreUnavailableError`; in each case nothing is written.
         """
         values = _values(aggregate_id, events, expected_version)
         if values is None:
@@ -270,9 +278,7 @@ class PostgreSQLEventStore:
         validate_stream_id(aggregate_id)
         if from_version is None:
             from_version = 0
-        _check_version(from_version, "from_version")
-        if from_version < 0:
-            raise ValidationError("must not be negative", "from_version", from_version)
+        validate_version(from_version, "from_version")
         sql, events = self._sql.load, []
         try:
             async with self.pool.acquire() as connection:
@@ -304,12 +310,7 @@ class PostgreSQLEventStore:
         batch is decoded while the server renders the next; no connection is held while the
         caller consumes events.
         """
-        if type(batch_size) is not int or batch_size < 1:
-            raise ValidationError("must be a positive integer", "batch_size", batch_size)
-        if not isinstance(after, Checkpoint):
-            raise ValidationError("must be a Checkpoint", "after", after)
-        _check_version(after.tx_id, "after.tx_id")
-        _check_version(after.position, "after.position")
+        validate_checkpoint(after, batch_size)
         cursor, pause, deadline = (after.tx_id, after.position), 0.002, None
         rows = await self._log_page(cursor, batch_size)
         while True:
@@ -391,7 +392,8 @@ class PostgreSQLEventStore:
 
     async def save_snapshot_async(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
-        state = dump_json(snapshot.state).decode()
+        validate_stream_id(snapshot.aggregate_id)
+        state = encode_state(snapshot).decode()
         try:
             async with self.pool.acquire() as connection:
                 await connection.execute(
@@ -407,7 +409,9 @@ class PostgreSQLEventStore:
             raise_translated(error, f"saving a snapshot of {snapshot.aggregate_id!r}")
 
     async def load_snapshot_async(self, aggregate_id: str) -> Snapshot | None:
-        """The latest snapshot of the aggregate, if any."""
+        """The latest snapshot of the aggregate, if any; `EventDecodingError` when the stored
+        one is damaged (the repository then replays the events instead)."""
+        validate_stream_id(aggregate_id)
         try:
             async with self.pool.acquire() as connection:
                 row = await connection.fetchrow(self._sql.load_snapshot, aggregate_id)
@@ -416,9 +420,8 @@ class PostgreSQLEventStore:
         if row is None:
             return None
         aggregate_type, version, state, taken_at, schema_version = row
-        return Snapshot(
-            aggregate_id, aggregate_type, version, load_json(state), taken_at, schema_version
-        )
+        state = decode_state(aggregate_id, state)
+        return Snapshot(aggregate_id, aggregate_type, version, state, taken_at, schema_version)
 
     save_snapshot = save_snapshot_async
     load_snapshot = load_snapshot_async
@@ -431,8 +434,7 @@ def _values(
     event, one array per column for a batch), None for an empty batch; bad input is refused
     here, before anything is sent."""
     validate_stream_id(aggregate_id)
-    if expected_version is not None:
-        _check_version(expected_version, "expected_version")
+    validate_expected_version(expected_version)
     if not events:
         return None
     validate_events(events)
@@ -441,42 +443,41 @@ def _values(
     return tuple(zip(*map(_row, events), strict=True))
 
 
-def _check_version(value: object, field: str) -> None:
-    """Versions and checkpoints are integers PostgreSQL's bigint holds (anything else would
-    fail in the driver, after the statement was half-sent)."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError("must be an integer", field, value)
-    if not -(2**63) <= value < 2**63:
-        raise ValidationError("must fit in 64 bits", field, value)
-
-
 def _row(event: Event) -> tuple[Any, ...]:
     """The values an append statement takes after the stream and version (as scalars for one
     event, one array each for a batch); the payload is encoded here, so a bad event fails
     before anything is sent."""
+    stored = stored_type(event)
     return (
         event.id,
-        event.type,
-        type(event).__schema_version__,
+        stored.type_name,
+        stored.schema_version,
         event.correlation_id,
         event.causation_id,
         event.trace_id,
         event.actor_id,
         event.timestamp,
-        dump_json(event_to_data(event)).decode(),
+        encode_event(event).decode(),
+        stored.hint,
     )
 
 
 def _decode(rows: list[Any]) -> list[Event]:
-    """Events from `load` rows (version, payload, schema version)."""
-    return [decode_event(row[1], row[2]) for row in rows]
+    """Events from `load` rows (version, payload, schema version, type name, class hint),
+    decoded as a batch."""
+    return decode_columns(
+        [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+    )
 
 
 def _records(rows: list[Any]) -> list[RecordedEvent]:
-    """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema)."""
-    return [
-        RecordedEvent(decode_event(row[4], row[5]), row[2], row[3], row[1], row[0]) for row in rows
-    ]
+    """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
+    version, type name, class hint), decoded as a batch."""
+    events = decode_columns(
+        [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+    )
+    columns = [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows], [r[0] for r in rows]
+    return list(map(RecordedEvent._make, zip(events, *columns, strict=True)))
 
 
 __all__ = ["LogHoldback", "OrchestrixJSONEncoder", "PostgreSQLEventStore"]

@@ -2,9 +2,11 @@
 
 The body is one JSON object: the CloudEvents attributes (`specversion`, `id`, `source`,
 `type`, `time`, `subject`, `datacontenttype`, `dataschema`), Orchestrix's extension attributes
-(`schemaversion`, `classhint`, `correlationid`, `causationid`, `actorid`, `traceid`) and
-`data`: the kernel codec's encoding of the whole message. The receiving process rebuilds the
-exact class from `data` with the codec, so the message it handles equals the one published.
+(`typename`, `schemaversion`, `classhint`, `correlationid`, `causationid`, `actorid`,
+`traceid`) and `data`: the kernel codec's encoding of the whole message. The extensions carry
+the class identity a store keeps beside a payload (never the message's own `type` field), so
+the receiving process rebuilds the exact class with the codec, and the message it handles
+equals the one published.
 Correlation, causation, actor and the W3C `traceparent` also travel as AMQP headers, where
 brokers, tools and other languages look for them without parsing the body.
 
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
-from orchestrix.core.messaging.codec import event_from_data, to_data
+from orchestrix.core.messaging.codec import event_from_data, stored_type, to_data
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Command, Event, Message
 from orchestrix.infrastructure.rabbitmq import trace_context
@@ -32,20 +34,20 @@ class UnknownMessageTypeError(EventDecodingError):
     """The body names a message type no class in this process is registered for."""
 
 
-def class_hint(cls: type) -> str:
-    """The class's qualified name, `module:qualname`, carried beside the type name."""
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
 def _to_data(message: Message) -> dict[str, Any]:
     return to_data(message)
 
 
-def _from_data(data: dict[str, Any], schema_version: int | None) -> Message:
-    message: Message = event_from_data(data, schema_version, owned=True)
-    if type(message) is Event and data.get("type") != "Event":
+def _from_data(
+    data: dict[str, Any], schema_version: int | None, type_name: str | None, hint: str | None
+) -> Message:
+    message: Message = event_from_data(
+        data, schema_version, type_name=type_name, hint=hint, owned=True
+    )
+    if type(message) is Event and (type_name or data.get("type")) != "Event":
         raise UnknownMessageTypeError(
-            f"No class is registered for message type {data.get('type')!r} in this process"
+            f"No class is registered for message type {type_name or data.get('type')!r} "
+            "in this process"
         )
     return message
 
@@ -71,6 +73,7 @@ def encode(message: Message) -> Encoded:
             "that defines the type in the publishing process"
         )
     data = _to_data(message)
+    identity = stored_type(message)
     envelope = {
         "specversion": "1.0",
         "id": message.id,
@@ -80,8 +83,9 @@ def encode(message: Message) -> Encoded:
         "subject": message.subject,
         "datacontenttype": "application/json",
         "dataschema": message.dataschema,
-        "schemaversion": cls.__schema_version__,
-        "classhint": class_hint(cls),
+        "typename": identity.type_name,
+        "schemaversion": identity.schema_version,
+        "classhint": identity.hint,
         "correlationid": message.correlation_id,
         "causationid": message.causation_id,
         "actorid": message.actor_id,
@@ -114,8 +118,13 @@ def decode(body: bytes) -> Message:
         raise EventDecodingError("The body's `data` does not match its `type` and `id`")
     if not (schema_version is None or type(schema_version) is int):
         raise EventDecodingError(f"Bad schemaversion {schema_version!r}")
+    type_name, hint = envelope.get("typename"), envelope.get("classhint")
+    if not (type_name is None or isinstance(type_name, str)) or not (
+        hint is None or isinstance(hint, str)
+    ):
+        raise EventDecodingError("The body's `typename` and `classhint` must be text")
     try:
-        return _from_data(data, schema_version)
+        return _from_data(data, schema_version, type_name, hint)
     except EventDecodingError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as error:
@@ -134,7 +143,6 @@ __all__ = [
     "CONTENT_TYPE",
     "Encoded",
     "UnknownMessageTypeError",
-    "class_hint",
     "decode",
     "encode",
     "header_text",

@@ -8,31 +8,37 @@ list of `?` placeholders.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
-from orchestrix.core.eventsourcing.snapshot import Snapshot
-from orchestrix.core.messaging.codec import decode_event, event_to_data
-from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
+from orchestrix.core.messaging.codec import (
+    decode_columns,
+    event_reader,
+    event_to_data,
+    stored_type,
+)
+from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.message import Event
 
 SELECT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
 INSERT_EVENT = """
     INSERT INTO events (
         stream_id, version, event_id, event_type, schema_version, timestamp,
-        correlation_id, causation_id, trace_id, actor_id, payload
-    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        correlation_id, causation_id, trace_id, actor_id, payload, type_hint
+    ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 SELECT_STREAM = """
-    SELECT version, schema_version, payload FROM events
+    SELECT version, schema_version, payload, event_type, type_hint FROM events
     WHERE stream_id = ? AND version > ? ORDER BY version
 """
 SELECT_AFTER = """
-    SELECT position, stream_id, version, schema_version, payload FROM events
-    WHERE position > ? ORDER BY position LIMIT ?
+    SELECT position, stream_id, version, schema_version, payload, event_type, type_hint
+    FROM events WHERE position > ? ORDER BY position LIMIT ?
 """
 UPSERT_SNAPSHOT = """
     INSERT INTO snapshots (aggregate_id, aggregate_type, version, schema_version, timestamp, state)
@@ -50,8 +56,10 @@ SELECT_SNAPSHOT = """
     FROM snapshots WHERE aggregate_id = ?
 """
 
-type EncodedEvent = tuple[str, str, int, str, str | None, str | None, str | None, str | None, str]
-"""An event's columns after the stream id and version, payload last."""
+type EncodedEvent = tuple[
+    str, str, int, str, str | None, str | None, str | None, str | None, str, str
+]
+"""An event's columns after the stream id and version, payload and class hint last."""
 
 _ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
 
@@ -63,16 +71,18 @@ def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
 
 def _columns(event: Event) -> EncodedEvent:
     data = event_to_data(event)  # its timestamp text serves the column too: encoded once
+    stored = stored_type(event)
     return (
         event.id,
-        event.type,
-        type(event).__schema_version__,
+        stored.type_name,
+        stored.schema_version,
         data["timestamp"],
         event.correlation_id,
         event.causation_id,
         event.trace_id,
         event.actor_id,
         dump_json(data).decode(),
+        stored.hint,
     )
 
 
@@ -84,20 +94,54 @@ def event_rows(
         yield (aggregate_id, version, *columns)
 
 
-def decode_stored(aggregate_id: str, version: int, schema_version: int, payload: str) -> Event:
-    """The event stored at `version` of a stream; a bad payload names where it is."""
+type StreamRow = tuple[int, int, str, str, str | None]
+"""A row of `SELECT_STREAM`: version, schema version, payload, type name, class hint."""
+type LogRow = tuple[int, str, int, int, str, str, str | None]
+"""A row of `SELECT_AFTER`: position, stream id, then the columns of a `StreamRow`."""
+
+
+def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
+    """The events of `SELECT_STREAM` rows, decoded as a batch; a bad payload names its row."""
     try:
-        return decode_event(payload, schema_version)
+        return decode_columns(
+            [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+        )
+    except EventDecodingError:
+        read = event_reader()
+        for row in rows:  # find the damaged row, to say where it is
+            _decode_one(read, aggregate_id, row)
+        raise
+
+
+def decode_log(rows: list[LogRow]) -> list[RecordedEvent]:
+    """The log entries of `SELECT_AFTER` rows, decoded as a batch."""
+    try:
+        events = decode_columns(
+            [r[4] for r in rows], [r[3] for r in rows], [r[5] for r in rows], [r[6] for r in rows]
+        )
+    except EventDecodingError:
+        read = event_reader()
+        for row in rows:
+            _decode_one(read, row[1], row[2:])
+        raise
+    return list(
+        map(
+            RecordedEvent._make,
+            zip(
+                events, [r[1] for r in rows], [r[2] for r in rows], [r[0] for r in rows], repeat(0)
+            ),
+        )
+    )
+
+
+def _decode_one(
+    read: Callable[[str, int, str, str | None], Event], aggregate_id: str, row: StreamRow
+) -> Event:
+    version, schema_version, payload, event_type, type_hint = row
+    try:
+        return read(payload, schema_version, event_type, type_hint)
     except EventDecodingError as error:
         raise EventDecodingError(f"Stream {aggregate_id!r}, version {version}: {error}") from error
-
-
-def recorded_event(
-    position: int, aggregate_id: str, version: int, schema_version: int, payload: str
-) -> RecordedEvent:
-    """A row of `SELECT_AFTER` as a log entry."""
-    event = decode_stored(aggregate_id, version, schema_version, payload)
-    return RecordedEvent(event, aggregate_id, version, position)
 
 
 def first_duplicate(connection: sqlite3.Connection, ids: Sequence[str]) -> str | None:
@@ -127,7 +171,7 @@ def snapshot_row(snapshot: Snapshot) -> tuple[Any, ...]:
         snapshot.version,
         snapshot.schema_version,
         snapshot.timestamp.isoformat(),
-        dump_json(snapshot.state).decode(),
+        encode_state(snapshot).decode(),
     )
 
 
@@ -139,9 +183,7 @@ def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
     except (TypeError, ValueError) as error:
         message = f"Snapshot of {aggregate_id!r} has a bad timestamp: {error}"
         raise EventDecodingError(message) from error
-    data = load_json(state)
-    if not isinstance(data, dict):
-        raise EventDecodingError(f"Snapshot of {aggregate_id!r} has a state that is not an object")
+    data = decode_state(aggregate_id, state)
     return Snapshot(aggregate_id, aggregate_type, version, data, moment, schema_version)
 
 
@@ -153,11 +195,11 @@ __all__ = [
     "SELECT_VERSION",
     "UPSERT_SNAPSHOT",
     "EncodedEvent",
-    "decode_stored",
+    "decode_log",
+    "decode_stream",
     "encode_events",
     "event_rows",
     "first_duplicate",
-    "recorded_event",
     "snapshot_from_row",
     "snapshot_row",
 ]

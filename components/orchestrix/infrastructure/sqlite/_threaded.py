@@ -8,6 +8,7 @@ fsyncs, and the resource is only ever touched by one thread.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,10 +43,14 @@ class ThreadedResource[R](ABC):
         """Close the resource (in the worker thread)."""
 
     async def _run[T](self, call: Callable[[R], T]) -> T:
-        """`call(resource)` in the worker thread; the resource opens there on first use."""
+        """`call(resource)` in the worker thread, in the caller's context (trace, message);
+        the resource opens there on first use."""
         if self._closed:
             raise StoreError(f"The SQLite {self.role} is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self._call, call)
+        in_context = contextvars.copy_context().run
+        return await asyncio.get_running_loop().run_in_executor(
+            self._worker, in_context, self._call, call
+        )
 
     def _call[T](self, call: Callable[[R], T]) -> T:
         if self._resource is None:

@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from functools import partial
 
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -21,6 +22,7 @@ from orchestrix.infrastructure.sqlite._threaded import ThreadedResource
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
 
 
+@instrumented_store
 class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
     """Async twin of `SQLiteEventStore` (same file format, same guarantees)."""
 
@@ -47,10 +49,10 @@ class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given."""
-        if events:
-            await self._run(lambda store: store.save(aggregate_id, events, expected_version))
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch)."""
+        return await self._run(lambda store: store.save(aggregate_id, events, expected_version))
 
     async def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version`, upcast when the store has upcasters."""

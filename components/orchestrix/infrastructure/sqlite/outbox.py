@@ -53,7 +53,8 @@ MIGRATIONS: Sequence[Migration] = (
 OUTBOX = FeatureSchema("outbox", MIGRATIONS, on_event_store=True)
 
 _CANDIDATES = """
-    SELECT o.position, o.stream_id, o.version, e.schema_version, e.payload
+    SELECT o.position, o.stream_id, o.version, e.schema_version, e.payload, e.event_type,
+        e.type_hint
     FROM outbox o JOIN events e ON e.position = o.position
     WHERE o.sent_at IS NULL AND (o.claimed_until IS NULL OR o.claimed_until < ?)
     ORDER BY o.position LIMIT ?
@@ -138,10 +139,8 @@ class SQLiteOutbox(SQLiteFeature):
             streams = dump_json(sorted({row[1] for row in found})).decode()
             oldest = dict(connection.execute(_OLDEST_PENDING, (streams,)).fetchall())
             candidates = [
-                OutboxEntry(
-                    position, stream, version, rows.decode_stored(stream, version, schema, payload)
-                )
-                for position, stream, version, schema, payload in found
+                OutboxEntry(entry.position, entry.aggregate_id, entry.version, entry.event)
+                for entry in rows.decode_log(found)
             ]
             entries = in_stream_order(candidates, oldest)
             positions = dump_json([entry.position for entry in entries]).decode()

@@ -45,6 +45,9 @@ MIGRATIONS: Sequence[Migration] = (
         )
         """,
     ),
+    (  # 2: the class hint beside the type name (NULL in rows written before it)
+        "ALTER TABLE events ADD COLUMN type_hint TEXT",
+    ),
 )
 
 _VERSION_TABLE = """

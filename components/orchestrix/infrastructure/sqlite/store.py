@@ -18,9 +18,15 @@ from types import TracebackType
 from typing import Self
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
-from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
-from orchestrix.core.eventsourcing.event_store import validate_events, validate_stream_id
+from orchestrix.core.eventsourcing.event_store import (
+    validate_checkpoint,
+    validate_events,
+    validate_expected_version,
+    validate_stream_id,
+    validate_version,
+)
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -38,6 +44,7 @@ _SNAPSHOTS = DriverErrors("Cannot access snapshots")
 _CLOSING = DriverErrors("Cannot close the store")
 
 
+@instrumented_store
 class SQLiteEventStore:
     """An event store in one SQLite file (or `":memory:"`), with optimistic concurrency."""
 
@@ -54,11 +61,13 @@ class SQLiteEventStore:
 
     def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None
-    ) -> None:
-        """Append `events` atomically, checking `expected_version` when given."""
-        if not events:
-            return
+    ) -> Checkpoint | None:
+        """Append `events` atomically, checking `expected_version` when given; returns the
+        checkpoint of the last event (None for an empty batch)."""
         validate_stream_id(aggregate_id)
+        validate_expected_version(expected_version)
+        if not events:
+            return None
         validate_events(events)
         encoded = rows.encode_events(events)  # before the write lock: it is the slow part
         connection = self._connection
@@ -68,14 +77,18 @@ class SQLiteEventStore:
                     (current,) = connection.execute(rows.SELECT_VERSION, (aggregate_id,)).fetchone()
                     if expected_version is not None and expected_version != current:
                         raise ConcurrencyError(aggregate_id, expected_version, current)
-                    connection.executemany(
-                        rows.INSERT_EVENT, rows.event_rows(aggregate_id, current, encoded)
-                    )
+                    *first, last = rows.event_rows(aggregate_id, current, encoded)
+                    if first:
+                        connection.executemany(rows.INSERT_EVENT, first)
+                    # The last row alone, for its rowid (executemany reports none); positions
+                    # are the rowids, consecutive under the write lock.
+                    position = connection.execute(rows.INSERT_EVENT, last).lastrowid
             except sqlite3.IntegrityError as error:
                 clash = rows.first_duplicate(connection, [columns[0] for columns in encoded])
                 if clash is None:
                     raise
                 raise DuplicateEventError(clash) from error
+        return Checkpoint(0, position or 0)
 
     def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version`, upcast when the store has upcasters."""
@@ -85,12 +98,11 @@ class SQLiteEventStore:
     def stored_events(self, aggregate_id: str, from_version: int = 0) -> list[Event]:
         """The events after `from_version` in their stored schema version (no upcasting)."""
         validate_stream_id(aggregate_id)
-        if from_version < 0:
-            raise ValidationError("must not be negative", "from_version", from_version)
+        validate_version(from_version, "from_version")
         with self._lock, _LOADING:
             found = self._connection.execute(rows.SELECT_STREAM, (aggregate_id, from_version))
             stored = found.fetchall()
-        return [rows.decode_stored(aggregate_id, *row) for row in stored]
+        return rows.decode_stream(aggregate_id, stored)
 
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -109,13 +121,12 @@ class SQLiteEventStore:
 
     def stored_batch(self, after: Checkpoint, batch_size: int) -> list[RecordedEvent]:
         """Up to `batch_size` log entries after `after`, in their stored schema version."""
-        if batch_size < 1:
-            raise ValidationError("must be at least 1", "batch_size", batch_size)
+        validate_checkpoint(after, batch_size)
         with self._lock, _LOADING:
             stored = self._connection.execute(
                 rows.SELECT_AFTER, (after.position, batch_size)
             ).fetchall()
-        return [rows.recorded_event(*row) for row in stored]
+        return rows.decode_log(stored)
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""

@@ -1,55 +1,35 @@
+"""The observability hooks keep the first release's API, with labels by type (defect #6)."""
+
+from __future__ import annotations
+
+import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from enum import Enum
 
 import pytest
 
+from orchestrix.core.common import observability
 from orchestrix.core.common.observability import (
-    AGGREGATE_ERRORS,
-    EVENTS_LOADED,
-    EVENTS_REPLAYED,
-    EVENTS_STORED,
-    SNAPSHOTS_LOADED,
-    SNAPSHOTS_SAVED,
     MetricsProvider,
     MetricType,
     MetricValue,
     NoOpMetricsProvider,
     NoOpTracingProvider,
     ObservabilityHooks,
-    SpanStatus,
     TraceSpan,
     TracingProvider,
     get_observability,
     init_observability,
     set_observability,
 )
+from test.components.orchestrix.core.common.recorders import (
+    RecordingMetrics,
+    RecordingTracing,
+    observing,
+)
 
 AGGREGATE_ID = "ACC-42"
-LOGGER_NAME = "orchestrix.test.observability"
-
-
-class RecordingMetrics(MetricsProvider):
-    def __init__(self) -> None:
-        self.metrics: list[MetricValue] = []
-
-    def record_metric(self, metric: MetricValue) -> None:
-        self.metrics.append(metric)
-
-
-class RecordingTracing(TracingProvider):
-    def __init__(self) -> None:
-        self.ended: list[TraceSpan] = []
-
-    def start_span(self, operation: str) -> TraceSpan:
-        return TraceSpan(operation, provider=self)
-
-    def end_span(self, span: TraceSpan) -> None:
-        self.ended.append(span)
-
-
-class BrokenMetrics(MetricsProvider):
-    def record_metric(self, metric: MetricValue) -> None:
-        raise ConnectionError("metrics backend down")
 
 
 @pytest.fixture
@@ -58,58 +38,223 @@ def metrics() -> RecordingMetrics:
 
 
 @pytest.fixture
-def tracing() -> RecordingTracing:
-    return RecordingTracing()
+def hooks(metrics: RecordingMetrics) -> ObservabilityHooks:
+    return ObservabilityHooks(metrics, RecordingTracing(), logging.getLogger("test.hooks"))
 
 
-@pytest.fixture
-def hooks(metrics: RecordingMetrics, tracing: RecordingTracing) -> ObservabilityHooks:
-    return ObservabilityHooks(metrics, tracing, logging.getLogger(LOGGER_NAME))
+def test_metric_type_is_a_class_of_string_constants() -> None:
+    assert not issubclass(MetricType, Enum)
+    assert (MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.DURATION) == (
+        "counter",
+        "gauge",
+        "histogram",
+        "duration",
+    )
 
 
-@pytest.fixture
-def restore_global() -> Iterator[None]:
-    previous = get_observability()
-    yield
-    set_observability(previous)
+def test_metric_value_fields_and_defaults() -> None:
+    before = datetime.now(UTC)
+    first, second = MetricValue("requests", 2.5), MetricValue("requests", 1.0)
+
+    assert [field.name for field in dataclasses.fields(MetricValue)] == [
+        "name",
+        "value",
+        "unit",
+        "timestamp",
+        "labels",
+        "metric_type",
+    ]
+    assert (first.unit, first.labels, first.metric_type) == ("", {}, "counter")
+    assert before <= first.timestamp <= datetime.now(UTC)
+    first.labels["kind"] = "x"
+    first.value = 3.0  # mutable, as in the first release
+    assert second.labels == {}
 
 
-RECORDS: list[tuple[str, str, object, float, dict[str, str]]] = [
-    ("event_stored", EVENTS_STORED, 7, 1, {}),
-    ("event_loaded", EVENTS_LOADED, 12, 12, {}),
-    ("event_replayed", EVENTS_REPLAYED, "AccountOpened", 1, {"event_type": "AccountOpened"}),
-    ("snapshot_saved", SNAPSHOTS_SAVED, 50, 1, {}),
-    ("snapshot_loaded", SNAPSHOTS_LOADED, 50, 1, {}),
-    ("aggregate_error", AGGREGATE_ERRORS, "boom", 1, {}),
+def test_trace_span_defaults() -> None:
+    span = TraceSpan(operation="event_store.load")
+
+    assert (span.end_time, span.duration_ms, span.status, span.attributes, span.error) == (
+        None,
+        0.0,
+        "pending",
+        {},
+        None,
+    )
+    assert span.start_time.tzinfo is UTC
+    assert [field.name for field in dataclasses.fields(TraceSpan)][:7] == [
+        "operation",
+        "start_time",
+        "end_time",
+        "duration_ms",
+        "status",
+        "attributes",
+        "error",
+    ]
+
+
+def test_ending_a_span_sets_a_positive_duration_and_ok() -> None:
+    span = TraceSpan(operation="op")
+    span.end()
+
+    assert span.status == "ok"
+    assert span.end_time is not None and span.end_time >= span.start_time
+    assert span.duration_ms > 0
+
+
+def test_a_failed_span_keeps_its_error_status_when_ended() -> None:
+    span = TraceSpan(operation="op")
+    span.set_error("disk full")
+
+    assert (span.status, span.error) == ("error", "disk full")
+    assert span.end_time is not None and span.duration_ms > 0
+    span.end()
+    assert span.status == "error"
+
+
+def test_the_provider_ports_declare_the_first_releases_abstract_methods() -> None:
+    assert MetricsProvider.__abstractmethods__ == {
+        "record_metric",
+        "counter",
+        "gauge",
+        "histogram",
+    }
+    assert TracingProvider.__abstractmethods__ == {"start_span", "end_span"}
+
+    class OnlyRecord(MetricsProvider):
+        def record_metric(self, metric: MetricValue) -> None:
+            pass
+
+    with pytest.raises(TypeError):
+        OnlyRecord()  # type: ignore[abstract]
+
+
+def test_no_op_providers_accept_everything_and_end_spans() -> None:
+    metrics = NoOpMetricsProvider()
+    metrics.record_metric(MetricValue("m", 1))
+    metrics.counter("m")
+    metrics.gauge("m", 1, labels={"a": "b"})
+    metrics.histogram("m", 1, "seconds")
+
+    tracing = NoOpTracingProvider()
+    span = tracing.start_span("work")
+    assert (span.operation, span.status) == ("work", "pending")
+    tracing.end_span(span)
+    assert span.status == "ok"
+
+
+def test_hooks_default_to_no_op_providers_and_the_observability_logger() -> None:
+    hooks = ObservabilityHooks()
+
+    assert isinstance(hooks.metrics, NoOpMetricsProvider)
+    assert isinstance(hooks.tracing, NoOpTracingProvider)
+    assert hooks.logger.name == "orchestrix.observability"
+
+
+# (hook, its argument, metric method, metric name, value, labels): the release's names, but
+# labelled by type where it labelled by aggregate id.
+RECORDS: list[tuple[str, object, str, str, float, dict[str, str]]] = [
+    ("event_stored", 7, "counter", "orchestrix.events.stored", 1.0, {"event_type": "unknown"}),
+    ("event_loaded", 12, "histogram", "orchestrix.events.loaded.count", 12, {}),
+    (
+        "event_replayed",
+        "AccountOpened",
+        "counter",
+        "orchestrix.events.replayed",
+        1.0,
+        {"event_type": "AccountOpened"},
+    ),
+    (
+        "snapshot_saved",
+        50,
+        "counter",
+        "orchestrix.snapshots.saved",
+        1.0,
+        {"aggregate_type": "unknown"},
+    ),
+    (
+        "snapshot_loaded",
+        50,
+        "counter",
+        "orchestrix.snapshots.loaded",
+        1.0,
+        {"aggregate_type": "unknown"},
+    ),
+    (
+        "aggregate_error",
+        "boom",
+        "counter",
+        "orchestrix.aggregate.errors",
+        1.0,
+        {"aggregate_type": "unknown", "error_type": "unknown"},
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", RECORDS, ids=[case[0] for case in RECORDS])
-def test_record_counts_a_metric_without_the_aggregate_id(
+def test_record_emits_its_metric_labelled_by_type_never_by_aggregate_id(
     hooks: ObservabilityHooks,
     metrics: RecordingMetrics,
-    case: tuple[str, str, object, float, dict[str, str]],
+    case: tuple[str, object, str, str, float, dict[str, str]],
 ) -> None:
-    hook, name, detail, amount, labels = case
+    hook, detail, method, name, value, labels = case
 
     getattr(hooks, f"record_{hook}")(AGGREGATE_ID, detail)
 
-    assert metrics.metrics == [MetricValue(name, amount, MetricType.COUNTER, labels)]
-    assert AGGREGATE_ID not in metrics.metrics[0].labels.values()
+    ((called, arguments, keywords),) = metrics.calls
+    assert called == method
+    if method == "counter":  # name positional, value left to its default, labels by keyword
+        assert arguments[0] == name and keywords == {"labels": labels}
+    else:
+        assert arguments[:2] == (name, value) and keywords == {"labels": labels}
+    assert AGGREGATE_ID not in labels.values()
 
 
-@pytest.mark.parametrize(("hook", "detail"), [(case[0], case[2]) for case in RECORDS])
-def test_record_calls_registered_callbacks_in_order(
-    hooks: ObservabilityHooks, hook: str, detail: object
+def test_records_take_the_type_labels_by_keyword(
+    hooks: ObservabilityHooks, metrics: RecordingMetrics
 ) -> None:
-    calls: list[tuple[str, object, object]] = []
+    hooks.record_event_stored(AGGREGATE_ID, 1, event_type="AccountOpened")
+    hooks.record_snapshot_saved(AGGREGATE_ID, 9, aggregate_type="Account")
+    hooks.record_snapshot_loaded(AGGREGATE_ID, 9, aggregate_type="Account")
+    hooks.record_aggregate_error(AGGREGATE_ID, ValueError("bad"), aggregate_type="Account")
+
+    assert [call[2]["labels"] for call in metrics.calls] == [
+        {"event_type": "AccountOpened"},
+        {"aggregate_type": "Account"},
+        {"aggregate_type": "Account"},
+        {"aggregate_type": "Account", "error_type": "ValueError"},
+    ]
+
+
+@pytest.mark.parametrize("case", RECORDS, ids=[case[0] for case in RECORDS])
+def test_record_calls_its_callbacks_in_registration_order_after_the_metric(
+    hooks: ObservabilityHooks,
+    metrics: RecordingMetrics,
+    case: tuple[str, object, str, str, float, dict[str, str]],
+) -> None:
+    hook, detail = case[0], case[1]
+    calls: list[tuple[str, object, object, int]] = []
     register = getattr(hooks, f"on_{hook}")
-    register(lambda aggregate_id, value: calls.append(("first", aggregate_id, value)))
-    register(lambda aggregate_id, value: calls.append(("second", aggregate_id, value)))
+    register(
+        lambda aggregate_id, value: calls.append(("1", aggregate_id, value, len(metrics.calls)))
+    )
+    register(
+        lambda aggregate_id, value: calls.append(("2", aggregate_id, value, len(metrics.calls)))
+    )
 
     getattr(hooks, f"record_{hook}")(AGGREGATE_ID, detail)
 
-    assert calls == [("first", AGGREGATE_ID, detail), ("second", AGGREGATE_ID, detail)]
+    assert calls == [("1", AGGREGATE_ID, detail, 1), ("2", AGGREGATE_ID, detail, 1)]
+
+
+def test_a_callbacks_exception_propagates_to_the_caller(hooks: ObservabilityHooks) -> None:
+    def broken(aggregate_id: str, version: int) -> None:
+        raise RuntimeError("callback failed")
+
+    hooks.on_event_stored(broken)
+
+    with pytest.raises(RuntimeError, match="callback failed"):
+        hooks.record_event_stored(AGGREGATE_ID, 1)
 
 
 def test_callbacks_only_hear_their_own_hook(hooks: ObservabilityHooks) -> None:
@@ -122,211 +267,61 @@ def test_callbacks_only_hear_their_own_hook(hooks: ObservabilityHooks) -> None:
     assert stored == []
 
 
-def test_on_hooks_work_as_decorators(hooks: ObservabilityHooks) -> None:
-    seen: list[str] = []
-
-    @hooks.on_aggregate_error
-    def remember(aggregate_id: str, error: str) -> None:
-        seen.append(error)
-
-    hooks.record_aggregate_error(AGGREGATE_ID, "bad state")
-
-    assert callable(remember)
-    assert seen == ["bad state"]
-
-
-def test_a_failing_callback_is_logged_and_the_others_still_run(
+def test_an_aggregate_error_is_logged_as_a_warning_with_the_aggregate_id(
     hooks: ObservabilityHooks, caplog: pytest.LogCaptureFixture
 ) -> None:
-    seen: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="test.hooks"):
+        hooks.record_aggregate_error(AGGREGATE_ID, "balance went negative")
 
-    def broken(aggregate_id: str, version: int) -> None:
-        raise RuntimeError("callback bug")
-
-    hooks.on_event_stored(broken)
-    hooks.on_event_stored(lambda _id, version: seen.append(version))
-
-    hooks.record_event_stored(AGGREGATE_ID, 1)
-
-    assert seen == [1]
-    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert record.getMessage().startswith("observability callback failed [hook=event_stored, ")
-    assert record.context["hook"] == "event_stored"  # type: ignore[attr-defined]
-    assert "broken" in record.context["callback"]  # type: ignore[attr-defined]
-    assert record.exc_info is not None
-    assert isinstance(record.exc_info[1], RuntimeError)
+    (record,) = caplog.records
+    assert (record.levelno, record.getMessage()) == (
+        logging.WARNING,
+        "Aggregate error: balance went negative",
+    )
+    assert record.aggregate_id == AGGREGATE_ID  # type: ignore[attr-defined]
 
 
-def test_a_callback_interrupt_is_not_swallowed(hooks: ObservabilityHooks) -> None:
-    def interrupt(aggregate_id: str, version: int) -> None:
-        raise KeyboardInterrupt
+def test_event_store_operations_are_spans_named_after_the_operation() -> None:
+    tracing = RecordingTracing()
+    hooks = ObservabilityHooks(tracing_provider=tracing)
 
-    hooks.on_event_stored(interrupt)
+    span = hooks.start_event_store_operation("load")
+    assert (span.operation, span.status, tracing.ended) == ("event_store.load", "pending", [])
+    hooks.end_event_store_operation(span)
 
-    with pytest.raises(KeyboardInterrupt):
-        hooks.record_event_stored(AGGREGATE_ID, 1)
-
-
-def test_a_failing_metrics_provider_is_logged_and_callbacks_still_run(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    hooks = ObservabilityHooks(BrokenMetrics(), logger=logging.getLogger(LOGGER_NAME))
-    seen: list[int] = []
-    hooks.on_event_stored(lambda _id, version: seen.append(version))
-
-    hooks.record_event_stored(AGGREGATE_ID, 2)
-
-    assert seen == [2]
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
-        "metrics provider failed [hook=event_stored, metric=orchestrix_events_stored_total]"
-    ]
+    assert tracing.ended == [span] and span.status == "ok"
 
 
-def test_records_are_logged_at_debug_with_context(
-    hooks: ObservabilityHooks, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
+def test_the_span_helper_records_an_escaping_error() -> None:
+    tracing = RecordingTracing()
+    hooks = ObservabilityHooks(tracing_provider=tracing)
 
-    hooks.record_event_replayed(AGGREGATE_ID, "AccountOpened")
+    with pytest.raises(KeyError), hooks.span("projection.batch", {"projection.name": "p"}):
+        raise KeyError("missing")
 
-    [record] = caplog.records
-    assert record.levelno == logging.DEBUG
-    assert record.context == {  # type: ignore[attr-defined]
-        "hook": "event_replayed",
-        "aggregate_id": AGGREGATE_ID,
-        "detail": "AccountOpened",
+    (span,) = tracing.ended
+    assert (span.operation, span.status, span.error) == ("projection.batch", "error", "'missing'")
+    assert span.attributes == {
+        "projection.name": "p",
+        "error.type": "KeyError",
+        "error.message": "'missing'",
     }
 
 
-def test_event_store_operation_span_ends_through_its_provider(
-    hooks: ObservabilityHooks, tracing: RecordingTracing
-) -> None:
-    with hooks.start_event_store_operation("save") as span:
-        assert span.end_time is None
-        assert tracing.ended == []
-
-    assert tracing.ended == [span]
-    assert span.operation == "event_store.save"
-    assert span.attributes["event_store.operation"] == "save"
-    assert span.status is SpanStatus.OK
-    assert span.duration is not None
-    assert span.duration >= 0
+def test_the_global_hooks_are_created_lazily_and_cached() -> None:
+    previous = get_observability()
+    try:
+        observability._hooks = None
+        first = get_observability()
+        assert isinstance(first, ObservabilityHooks) and get_observability() is first
+    finally:
+        set_observability(previous)
 
 
-def test_span_records_an_escaping_exception_and_reraises(tracing: RecordingTracing) -> None:
-    span = tracing.start_span("load")
-
-    with pytest.raises(ValueError, match="corrupt"), span:
-        raise ValueError("corrupt")
-
-    assert tracing.ended == [span]
-    assert span.status is SpanStatus.ERROR
-    assert span.attributes["error.type"] == "ValueError"
-    assert span.attributes["error.message"] == "corrupt"
-
-
-def test_span_ends_once_however_often_it_is_ended(tracing: RecordingTracing) -> None:
-    span = tracing.start_span("load")
-
-    span.end()
-    end_time = span.end_time
-    span.end()
-    with span:
-        pass
-
-    assert tracing.ended == [span]
-    assert span.end_time == end_time
-
-
-def test_span_keeps_a_status_set_inside_the_block(tracing: RecordingTracing) -> None:
-    with tracing.start_span("load") as span:
-        span.record_exception(TimeoutError("slow"))
-
-    assert span.status is SpanStatus.ERROR
-
-
-def test_spans_get_distinct_w3c_sized_ids() -> None:
-    first, second = TraceSpan("a"), TraceSpan("b")
-
-    assert len(first.trace_id) == 32
-    assert len(first.span_id) == 16
-    assert first.trace_id != second.trace_id
-    assert first.span_id != second.span_id
-
-
-@pytest.mark.parametrize(
-    ("record", "expected"),
-    [
-        (lambda m: m.counter("c"), MetricValue("c", 1.0, MetricType.COUNTER)),
-        (
-            lambda m: m.counter("c", 3, {"op": "save"}),
-            MetricValue("c", 3, MetricType.COUNTER, {"op": "save"}),
-        ),
-        (lambda m: m.gauge("g", 0.5), MetricValue("g", 0.5, MetricType.GAUGE)),
-        (
-            lambda m: m.histogram("h", 0.2, "seconds", {"op": "load"}),
-            MetricValue("h", 0.2, MetricType.HISTOGRAM, {"op": "load"}, "seconds"),
-        ),
-    ],
-)
-def test_provider_shortcuts_go_through_record_metric(
-    metrics: RecordingMetrics,
-    record: Callable[[MetricsProvider], None],
-    expected: MetricValue,
-) -> None:
-    record(metrics)
-
-    assert metrics.metrics == [expected]
-
-
-def test_no_op_providers_accept_everything() -> None:
-    metrics = NoOpMetricsProvider()
-    tracing = NoOpTracingProvider()
-
-    metrics.counter("c", labels={"a": "b"})
-    metrics.histogram("h", 1.0, "s")
-    with tracing.start_span("op") as span:
-        pass
-
-    assert span.provider is tracing
-    assert span.end_time is not None
-
-
-def test_hooks_default_to_no_op_providers() -> None:
-    hooks = ObservabilityHooks()
-
-    assert isinstance(hooks.metrics_provider, NoOpMetricsProvider)
-    assert isinstance(hooks.tracing_provider, NoOpTracingProvider)
-    assert hooks.logger.name == "orchestrix.core.common.observability"
-    hooks.record_event_stored(AGGREGATE_ID, 1)
-
-
-def test_the_global_default_is_a_no_op_instance() -> None:
-    hooks = get_observability()
-
-    assert hooks is get_observability()
-    assert isinstance(hooks.metrics_provider, NoOpMetricsProvider)
-    assert isinstance(hooks.tracing_provider, NoOpTracingProvider)
-
-
-@pytest.mark.usefixtures("restore_global")
-def test_set_observability_replaces_the_global(hooks: ObservabilityHooks) -> None:
-    set_observability(hooks)
-
-    assert get_observability() is hooks
-
-
-@pytest.mark.usefixtures("restore_global")
-def test_init_observability_builds_and_installs_hooks(
-    metrics: RecordingMetrics, tracing: RecordingTracing
-) -> None:
-    logger = logging.getLogger(LOGGER_NAME)
-
-    hooks = init_observability(metrics_provider=metrics, tracing_provider=tracing, logger=logger)
-
-    assert get_observability() is hooks
-    assert hooks.metrics_provider is metrics
-    assert hooks.tracing_provider is tracing
-    assert hooks.logger is logger
-    get_observability().record_event_stored(AGGREGATE_ID, 1)
-    assert [m.name for m in metrics.metrics] == [EVENTS_STORED]
+def test_set_and_init_replace_the_global_hooks() -> None:
+    metrics = RecordingMetrics()
+    with observing(ObservabilityHooks()) as replaced:
+        assert get_observability() is replaced
+        initialised = init_observability(metrics_provider=metrics)
+        assert get_observability() is initialised and initialised.metrics is metrics
+        assert isinstance(initialised.tracing, NoOpTracingProvider)

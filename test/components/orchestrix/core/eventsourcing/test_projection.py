@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from orchestrix.core.common.tracing import SpanStatus
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.projection import (
     InMemoryProjectionStateStore,
@@ -16,7 +15,7 @@ from orchestrix.core.eventsourcing.projection import (
     ProjectionState,
 )
 from orchestrix.core.messaging.message import Event
-from test.components.orchestrix.core.common.test_observability import RecordingTracing
+from test.components.orchestrix.core.common.recorders import RecordingTracing
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,6 +266,6 @@ async def test_spans_name_the_event_and_record_a_failure(
     good, bad = tracer.ended
     assert good.operation == "projection.handle.ItemAdded"
     assert good.attributes == {"projection_id": "p", "event_id": ok.id, "event_type": "ItemAdded"}
-    assert good.status is SpanStatus.OK
-    assert bad.status is SpanStatus.ERROR
+    assert (good.status, good.error) == ("ok", None)
+    assert (bad.status, bad.error) == ("error", "no")
     assert bad.attributes["error.type"] == "ValueError"

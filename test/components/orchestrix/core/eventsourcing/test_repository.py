@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -230,3 +231,61 @@ def test_take_snapshot_records_type_schema_and_state() -> None:
 def test_snapshot_every_must_be_positive() -> None:
     with pytest.raises(ValueError, match="snapshot_every"):
         AggregateRepository[Account](event_store=InMemoryEventStore(), snapshot_every=0)
+
+
+@dataclass
+class Ledger(AggregateRoot):
+    """State the codec cannot snapshot once a Decimal lands in an untyped dict."""
+
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def note(self, key: str, value: Any) -> None:
+        self._apply_event(RepoNoted(key=key))
+        self.notes[key] = value
+
+    def _when_repo_noted(self, event: RepoNoted) -> None:
+        self.notes.setdefault(event.key, None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepoNoted(Event):
+    key: str
+
+
+def test_a_snapshot_that_cannot_be_encoded_never_fails_the_save(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = InMemoryEventStore()
+    repository = AggregateRepository[Ledger](event_store=store, snapshot_every=1)
+    ledger = Ledger(aggregate_id="L")
+    ledger.note("price", Decimal("1.50"))
+    with caplog.at_level(logging.WARNING):
+        repository.save(ledger)  # the event is committed: no error, no retry, no double apply
+    assert repository.snapshot_failures == 1
+    assert "snapshot failed" in caplog.text
+    assert store.load_snapshot("L") is None
+    assert [event.key for event in store.load("L")] == ["price"]  # type: ignore[attr-defined]
+
+
+async def test_a_snapshot_that_cannot_be_encoded_never_fails_the_async_save() -> None:
+    repository = AggregateRepository[Ledger](InMemoryAsyncEventStore(), snapshot_every=1)
+    ledger = Ledger(aggregate_id="L")
+    ledger.note("price", Decimal("1.50"))
+    await repository.save_async(ledger)
+    assert repository.snapshot_failures == 1
+
+
+def test_a_stored_snapshot_never_aliases_the_live_aggregate() -> None:
+    store = InMemoryEventStore()
+    repository = AggregateRepository[Account](event_store=store, snapshot_every=1)
+    account = Account(aggregate_id="A")
+    account.open("Alice")
+    account.deposit(Decimal(1))
+    repository.save(account)
+    account.deposit(Decimal(5))  # not saved
+    account.history.append(Decimal(99))
+    snapshot = store.load_snapshot("A")
+    assert snapshot is not None
+    assert snapshot.state["history"] == ["1"]
+    loaded = repository.load(Account, "A")
+    assert (loaded.balance, loaded.history) == (Decimal(1), [Decimal(1)])

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from orchestrix.core.common.retry import FixedDelay
-from orchestrix.core.common.tracing import SpanStatus
 from orchestrix.core.execution.errors import (
     SagaConcurrencyError,
     SagaDefinitionError,
@@ -416,14 +415,20 @@ async def test_each_step_gets_a_span_and_a_failure_marks_its_span() -> None:
     )
     with pytest.raises(RuntimeError):
         await saga.execute()
-    assert [(s.operation, s.attributes["saga.step"], s.status) for s in tracer.ended] == [
-        ("saga.action", "a", SpanStatus.OK),
-        ("saga.action", "b", SpanStatus.ERROR),
-        ("saga.compensation", "a", SpanStatus.OK),
+    *steps, run = tracer.ended
+    assert [(s.operation, s.attributes["saga.step"], s.status) for s in steps] == [
+        ("saga.action", "a", "ok"),
+        ("saga.action", "b", "error"),
+        ("saga.compensation", "a", "ok"),
     ]
     assert tracer.ended[1].attributes["error.message"] == "no"
     assert tracer.ended[0].attributes["saga.id"] == saga.saga_id
     assert tracer.ended[0].attributes["saga.type"] == "traced"
+    assert (run.operation, run.status, run.attributes["saga.id"]) == (
+        "saga.execute",
+        "error",
+        saga.saga_id,
+    )
 
 
 async def test_a_result_that_cannot_be_stored_fails_its_step() -> None:

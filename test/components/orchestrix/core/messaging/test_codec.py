@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.messaging import jsonio
 from orchestrix.core.messaging.codec import (
     decode_event,
     encode_event,
@@ -253,3 +258,76 @@ def test_encoded_payload_is_readable_json() -> None:
     assert payload["amount"] == "2.50"
     assert payload["status"] == "active"
     assert payload["timestamp"].endswith("+00:00")
+
+
+@settings(deadline=None)
+@given(events)
+def test_both_json_paths_store_and_read_the_same(event: CodecOrderPlaced) -> None:
+    data = event_to_data(event)
+    by_stdlib, by_fast = jsonio._dump_stdlib(data), dump_json(data)
+    for raw in (by_stdlib, by_fast):
+        assert jsonio._load_stdlib(raw) == load_json(raw) == data
+        assert decode_event(raw) == event
+    assert type(decode_event(by_stdlib).either) is type(event.either)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b'{"a": NaN}'])
+def test_neither_json_path_reads_non_json_constants(token: bytes) -> None:
+    with pytest.raises(ValueError):
+        jsonio._load_stdlib(token)
+    with pytest.raises(EventDecodingError):
+        load_json(token)
+
+
+def test_deeply_nested_stored_json_is_a_decoding_error() -> None:
+    with pytest.raises(EventDecodingError, match="nested"):
+        load_json(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_encoding_never_shares_mutable_values_with_the_event() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class CodecHolder(Event):
+        items: list[int]
+        loose: dict[str, Any]
+
+    event = CodecHolder(items=[1], loose={"a": [1]}, data={"d": [1]})
+    data = event_to_data(event)
+    assert data["items"] is not event.items
+    assert data["loose"]["a"] is not event.loose["a"]
+    assert data["data"]["d"] is not event.data["d"]
+
+
+WITHOUT_MSGSPEC = """
+import dataclasses, sys
+sys.modules["msgspec"] = None  # as if the `fast` extra were not installed
+from orchestrix.core.messaging import _fast, jsonio
+from orchestrix.infrastructure.sqlite import SQLiteEventStore
+from test.contracts.event_store import everything_event
+assert jsonio.JSON_LIBRARY == "json" and not _fast.AVAILABLE
+with SQLiteEventStore(sys.argv[1]) as store:
+    (loaded,) = store.load("with")
+    expected = everything_event()
+    assert dataclasses.replace(loaded, id=expected.id, timestamp=expected.timestamp) == expected
+    store.save("without", [dataclasses.replace(loaded, id="copy")])
+"""
+
+
+def test_the_pure_path_alone_reads_and_writes_the_same_stores(tmp_path: Path) -> None:
+    from orchestrix.infrastructure.sqlite import SQLiteEventStore
+    from test.contracts.event_store import everything_event
+
+    path = tmp_path / "events.db"
+    event = everything_event()
+    with SQLiteEventStore(path) as store:
+        store.save("with", [event])
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MSGSPEC, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).resolve().parents[5],
+    )
+    assert finished.returncode == 0, finished.stderr
+    with SQLiteEventStore(path) as store:
+        assert store.load("without") == [dataclasses.replace(event, id="copy")]

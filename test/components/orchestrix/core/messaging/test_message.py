@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 import uuid
 from dataclasses import dataclass
 
@@ -11,7 +13,11 @@ import pytest
 from orchestrix.core.common.exceptions import MessageTypeError
 from orchestrix.core.common.validation import ValidationError, validate_positive
 from orchestrix.core.messaging.message import Command, Event, Message
-from orchestrix.core.messaging.registry import latest_schema_version, message_class
+from orchestrix.core.messaging.registry import (
+    forget_message_class,
+    latest_schema_version,
+    message_class,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,8 +90,7 @@ def test_classes_are_registered_by_type_name() -> None:
     assert message_class("NeverDefined") is None
 
 
-def test_same_type_name_from_another_class_is_refused() -> None:
-    namespace: dict[str, object] = {}
+def test_same_type_name_from_another_module_is_allowed_but_ambiguous() -> None:
     source = (
         "from dataclasses import dataclass\n"
         "from orchestrix.core.messaging.message import Event\n"
@@ -93,8 +98,20 @@ def test_same_type_name_from_another_class_is_refused() -> None:
         "class MsgUserCreated(Event):\n"
         "    other: int\n"
     )
-    with pytest.raises(MessageTypeError, match="MsgUserCreated"):
-        exec(compile(source, "elsewhere.py", "exec"), {"__name__": "elsewhere"} | namespace)
+    module = types.ModuleType("elsewhere")
+    sys.modules["elsewhere"] = module
+    try:
+        exec(compile(source, "elsewhere.py", "exec"), module.__dict__)
+        twin = module.__dict__["MsgUserCreated"]
+        assert twin(other=1).type == "MsgUserCreated"
+        with pytest.raises(MessageTypeError) as caught:
+            message_class("MsgUserCreated")
+        assert "elsewhere:MsgUserCreated" in str(caught.value)
+        assert "type_name=" in str(caught.value)
+        assert message_class("MsgUserCreated", hint="elsewhere:MsgUserCreated") is twin
+    finally:
+        del sys.modules["elsewhere"]
+        forget_message_class(module.__dict__["MsgUserCreated"])
 
 
 def test_explicit_type_name_resolves_a_clash() -> None:

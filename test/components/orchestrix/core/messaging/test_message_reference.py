@@ -151,9 +151,6 @@ def test_hash_covers_every_field_so_a_dict_payload_is_unhashable() -> None:
         hash(Event(data={"a": 1}))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the registry still refuses a second class under a taken type name"
-)
 def test_two_classes_may_share_a_name() -> None:
     """No type-name registry stops a second `OrderCreated` (reference §1.1, SPEC §4)."""
 

@@ -15,21 +15,22 @@ from test.contracts.event_store import (
     StoreUnderTest,
     SyncStoreUnderTest,
 )
+from test.contracts.event_store_fidelity import EventStoreFidelityContract
 
 
-class TestInMemoryEventStore(EventStoreContract):
+class TestInMemoryEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self) -> StoreFactory:
         async def open_store(**options: Any) -> StoreUnderTest:
-            return SyncStoreUnderTest(InMemoryEventStore(**options))
+            return SyncStoreUnderTest(InMemoryEventStore(**options), decodes=False)
 
         return open_store
 
 
-class TestInMemoryAsyncEventStore(EventStoreContract):
+class TestInMemoryAsyncEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self) -> StoreFactory:
         async def open_store(**options: Any) -> StoreUnderTest:
-            return AsyncStoreUnderTest(InMemoryAsyncEventStore(**options))
+            return AsyncStoreUnderTest(InMemoryAsyncEventStore(**options), decodes=False)
 
         return open_store

@@ -20,13 +20,14 @@ from test.contracts.event_store import (
     StoreFactory,
     StoreUnderTest,
 )
+from test.contracts.event_store_fidelity import EventStoreFidelityContract
 from test.contracts.process_stores import DeadlineStoreContract, ProcessStateStoreContract
 from test.contracts.state_stores import ProjectionStateStoreContract, SagaStateStoreContract
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgreSQLEventStore(EventStoreContract):
+class TestPostgreSQLEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self, open_store: StoreOpener) -> StoreFactory:
         async def open_one(**options: Any) -> StoreUnderTest:

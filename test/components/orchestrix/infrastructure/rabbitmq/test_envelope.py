@@ -10,6 +10,7 @@ from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingE
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.jsonio import load_json
 from orchestrix.core.messaging.message import Command, Event, Message
+from orchestrix.core.messaging.registry import forget_message_class
 from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError, trace_context
 from orchestrix.infrastructure.rabbitmq._headers import retries_so_far, without_delivery_state
@@ -34,6 +35,32 @@ def test_a_message_round_trips_as_its_exact_class() -> None:
         assert decoded == message and type(decoded) is type(message)
 
 
+def test_the_class_comes_from_the_body_identity_not_the_type_field() -> None:
+    """A caller-chosen `type` never picks another class, and twin type names resolve by the
+    class hint, as in the stores."""
+    renamed = MoneyDeposited(account_id="A", amount=Decimal(1), type="AccountClosed")
+    decoded = decode(encode(renamed).body)
+    assert type(decoded) is MoneyDeposited and decoded == renamed
+
+    def twin() -> type[Event]:
+        from dataclasses import dataclass
+
+        @dataclass(frozen=True, kw_only=True)
+        class MoneyDeposited(Event, type_name="rabbitmq_test.MoneyDeposited"):  # a twin
+            note: str
+
+        return MoneyDeposited
+
+    twin_class = twin()
+    try:
+        other = twin_class(note="n")
+        assert type(decode(encode(other).body)) is twin_class
+        original = MoneyDeposited(account_id="A", amount=Decimal(2))
+        assert type(decode(encode(original).body)) is MoneyDeposited
+    finally:
+        forget_message_class(twin_class)
+
+
 def test_the_body_is_cloudevents_structured_json() -> None:
     event = MoneyDeposited(account_id="A", amount=Decimal(1), correlation_id="c")
     body = load_json(encode(event).body)
@@ -42,7 +69,7 @@ def test_the_body_is_cloudevents_structured_json() -> None:
     assert body["time"] == event.timestamp.isoformat()
     assert body["datacontenttype"] == "application/json"
     assert body["correlationid"] == "c" and "causationid" not in body
-    assert body["schemaversion"] == 1
+    assert (body["typename"], body["schemaversion"]) == ("rabbitmq_test.MoneyDeposited", 1)
     assert body["classhint"].endswith(":MoneyDeposited")
     assert body["data"]["amount"] == "1"
 

@@ -26,9 +26,10 @@ from test.contracts.event_store import (
     added,
     everything_event,
 )
+from test.contracts.event_store_fidelity import EventStoreFidelityContract
 
 
-class TestSQLiteEventStore(EventStoreContract):
+class TestSQLiteEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> Iterator[StoreFactory]:
         opened: list[SQLiteEventStore] = []
@@ -44,7 +45,7 @@ class TestSQLiteEventStore(EventStoreContract):
             store.close()
 
 
-class TestSQLiteEventStoreInMemory(EventStoreContract):
+class TestSQLiteEventStoreInMemory(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     def store_factory(self) -> Iterator[StoreFactory]:
         opened: list[SQLiteEventStore] = []
@@ -59,7 +60,7 @@ class TestSQLiteEventStoreInMemory(EventStoreContract):
             store.close()
 
 
-class TestSQLiteAsyncEventStore(EventStoreContract):
+class TestSQLiteAsyncEventStore(EventStoreContract, EventStoreFidelityContract):
     @pytest.fixture
     async def store_factory(self, tmp_path: Path) -> AsyncIterator[StoreFactory]:
         opened: list[SQLiteAsyncEventStore] = []
