@@ -9,6 +9,8 @@ only one instance projects; the others wait as standbys and take over when it di
 
 A failing handler goes through the `ErrorPolicy` (retries, then stop or dead-letter). Store
 outages are retried without end (with backoff); anything else stops the runner as FAILED.
+While observability is on, each batch runs in a `projection.batch` span and the lag is
+reported after each batch or poll (see `orchestrix.core.common.instrumentation`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from enum import StrEnum
 from typing import cast
 
 from orchestrix.core.common.exceptions import OrchestrixError, StoreError
+from orchestrix.core.common.instrumentation import (
+    is_observed,
+    projection_batch,
+    record_projection_lag,
+)
 from orchestrix.core.common.logging import StructuredLogger, get_logger
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.checkpoint import CheckpointStore, ProjectionLock
@@ -43,6 +50,9 @@ _log = StructuredLogger(get_logger(__name__))
 
 OUTAGE_BACKOFF = (0.1, 10.0)
 """First and longest pause before a runner retries after its store failed."""
+
+LAG_REPORT_INTERVAL = 1.0
+"""Seconds between two measures of the lag reported while catching up (each is a query)."""
 
 
 class RunnerStatus(StrEnum):
@@ -128,6 +138,7 @@ class ProjectionRunner:
         self._resets: list[asyncio.Future[None]] = []
         self._lock_lost = False
         self._outage_pause = OUTAGE_BACKOFF[0]  # doubles per failed attempt, reset by progress
+        self._next_lag_report = 0.0  # event-loop time
 
     @property
     def projection_id(self) -> str:
@@ -318,9 +329,11 @@ class ProjectionRunner:
                 batch = await follower.take()
                 if batch:
                     state = await self._process(batch, state)
+                    await self._report_lag()
                 elif follower.at_end:
                     self._status = RunnerStatus.LIVE
                     self._caught_up.set()
+                    record_projection_lag(self.projection_id, 0)
                     if until_caught_up:
                         return
         finally:
@@ -356,13 +369,16 @@ class ProjectionRunner:
     async def _process(
         self, batch: Sequence[RecordedEvent], state: ProjectionState
     ) -> ProjectionState:
-        while batch:
-            state, done, error = await self._apply(batch, state)
-            if error is not None:
-                state = await self._handle_failure(batch[done], error, state)
-                done += 1
-            batch = batch[done:]
-        self._observe_batch(state)
+        with projection_batch(self.projection_id, len(batch)):
+            while batch:
+                state, done, error = await self._apply(batch, state)
+                if error is not None:
+                    state = await self._handle_failure(batch[done], error, state)
+                    done += 1
+                batch = batch[done:]
+        _log.debug(
+            "projection batch committed", projection=self.projection_id, checkpoint=state.checkpoint
+        )
         return state
 
     async def _apply(
@@ -448,11 +464,21 @@ class ProjectionRunner:
         self._publish(skipped)
         return skipped
 
-    def _observe_batch(self, state: ProjectionState) -> None:
-        """The one place a processed batch is reported (metrics and spans hook in here)."""
-        _log.debug(
-            "projection batch committed", projection=self.projection_id, checkpoint=state.checkpoint
-        )
+    async def _report_lag(self) -> None:
+        """Measure the lag for the observability hooks, while they listen, at most once per
+        `LAG_REPORT_INTERVAL`; a failed measure is logged, never raised."""
+        now = asyncio.get_running_loop().time()
+        if not is_observed() or now < self._next_lag_report:
+            return
+        self._next_lag_report = now + LAG_REPORT_INTERVAL
+        try:
+            lag = await self.lag()
+        except Exception as error:
+            _log.warning(
+                "projection lag not measured", projection=self.projection_id, error=repr(error)
+            )
+            return
+        record_projection_lag(self.projection_id, lag.events)
 
     def _publish(self, state: ProjectionState) -> None:
         """Make a committed state current and wake whoever waits for progress."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from orchestrix.core.common.exceptions import StoreUnavailableError
+from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.common.retry import FixedDelay
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint
@@ -24,11 +25,16 @@ from orchestrix.core.eventsourcing.projection_errors import (
 from orchestrix.core.eventsourcing.projection_state import InMemoryProjectionStateStore
 from orchestrix.core.eventsourcing.projection_waiting import wait_for_projections
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner, RunnerStatus, StartFrom
-from orchestrix.core.eventsourcing.subscription_lag import ScanningLogHead
+from orchestrix.core.eventsourcing.subscription_lag import Backlog, ScanningLogHead
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.checkpoint_store import InMemoryCheckpointStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
+from test.components.orchestrix.core.common.recorders import (
+    RecordingMetrics,
+    RecordingTracing,
+    observing,
+)
 
 type Store = InMemoryEventStore | InMemoryAsyncEventStore
 
@@ -462,3 +468,53 @@ def test_the_runner_needs_a_checkpoint_store(store: Store) -> None:
         ProjectionRunner(engine, store)
     with pytest.raises(ValidationError):
         ProjectionRunner(engine, store, checkpoints=InMemoryCheckpointStore(), batch_size=0)
+
+
+async def test_batches_and_lag_reach_the_observability_hooks(
+    store: Store, checkpoints: InMemoryCheckpointStore
+) -> None:
+    await deposit(store, 25)
+    model = Balances(checkpoints)
+    runner = ProjectionRunner(model.engine, store, checkpoints=checkpoints, batch_size=10)
+    metrics, tracing = RecordingMetrics(), RecordingTracing()
+    with observing(ObservabilityHooks(metrics, tracing)):
+        await runner.catch_up()
+    batches = [span for span in tracing.ended if span.operation == "projection.batch"]
+    sizes = [span.attributes["projection.events"] for span in batches]
+    assert sum(sizes) == 25 and all(span.status == "ok" for span in batches)
+    assert {span.attributes["projection.name"] for span in batches} == {"balances"}
+    assert len(metrics.named("orchestrix.projection.update")) == len(batches)
+    lags = [call[1][1] for call in metrics.named("orchestrix.projection.lag")]
+    assert lags[0] == 25 - sizes[0]  # measured after the first batch
+    assert lags[-1] == 0  # caught up
+    assert lags == sorted(lags, reverse=True)
+
+
+class UnmeasurableHead:
+    """A log head that must not be asked."""
+
+    async def head(self) -> Checkpoint:
+        raise AssertionError("the head was asked")
+
+    async def backlog(self, after: Checkpoint) -> Backlog:
+        raise AssertionError("the lag was measured")
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["unobserved", "observed"])
+async def test_the_lag_is_measured_only_for_listeners_and_a_failure_stops_nothing(
+    store: Store, checkpoints: InMemoryCheckpointStore, listening: bool
+) -> None:
+    await deposit(store, 25)
+    model = Balances(checkpoints)
+    runner = ProjectionRunner(
+        model.engine, store, checkpoints=checkpoints, batch_size=10, head=UnmeasurableHead()
+    )
+    metrics = RecordingMetrics()
+    if listening:
+        with observing(ObservabilityHooks(metrics, RecordingTracing())):
+            await runner.catch_up()  # the measure fails: logged, not raised
+    else:
+        await runner.catch_up()  # the head raises if asked
+    assert len(model.seen) == 25
+    reported = [call[1][1] for call in metrics.named("orchestrix.projection.lag")]
+    assert reported == ([0] if listening else [])
