@@ -25,7 +25,7 @@ from orchestrix.core.eventsourcing.projection_errors import (
 from orchestrix.core.eventsourcing.projection_state import InMemoryProjectionStateStore
 from orchestrix.core.eventsourcing.projection_waiting import wait_for_projections
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner, RunnerStatus, StartFrom
-from orchestrix.core.eventsourcing.subscription_lag import Backlog, ScanningLogHead
+from orchestrix.core.eventsourcing.subscription_lag import Backlog
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.checkpoint_store import InMemoryCheckpointStore
@@ -51,11 +51,11 @@ class Audited(Event, type_name="subscription_tests.Audited"):
 
 
 async def save(store: Store, *events: Event, stream: str = "acc") -> Checkpoint:
-    """Save and return the checkpoint of the last event written."""
+    """Save and return the checkpoint of the last event written (what `save` returns)."""
     result = store.save(stream, list(events))
-    if inspect.isawaitable(result):
-        await result
-    return await ScanningLogHead(store).head()
+    checkpoint = await result if inspect.isawaitable(result) else result
+    assert checkpoint is not None
+    return checkpoint
 
 
 async def deposit(store: Store, count: int, amount: int = 1, first: int = 0) -> Checkpoint:

@@ -87,8 +87,8 @@ async def test_readers_switch_only_to_a_caught_up_version(tmp_path: Path) -> Non
                 promote_when_caught_up(green, "sales", on_promote=point_view_at(2)), 60
             )
             assert await checkpoints.live("sales") == "sales-v2"
-            store.save("till-late", [Sold(sku="s0", quantity=5)])
-            last = list(store.read_all())[-1].checkpoint
+            last = store.save("till-late", [Sold(sku="s0", quantity=5)])
+            assert last is not None
             await green.wait_for(last, timeout=10)
             await asyncio.sleep(0.02)
             done.set()
