@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
+from orchestrix.core.common.propagation import current_trace_id
 from orchestrix.core.messaging.registry import register_message_class
 
 
@@ -41,7 +42,7 @@ class Message:
     dataschema: str | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
-    trace_id: str | None = None
+    trace_id: str | None = field(default_factory=current_trace_id)
     actor_id: str | None = None
 
     def __init_subclass__(
@@ -74,7 +75,7 @@ class Message:
         """
         fields.setdefault("correlation_id", parent.correlation_id or parent.id)
         fields.setdefault("causation_id", parent.id)
-        fields.setdefault("trace_id", parent.trace_id)
+        fields.setdefault("trace_id", parent.trace_id or current_trace_id())
         fields.setdefault("actor_id", parent.actor_id)
         return cls(**fields)
 

@@ -91,11 +91,6 @@ def test_continuing_from_headers_without_a_context_changes_nothing() -> None:
         assert current_trace_id() is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending in message.py: Message.trace_id defaults to current_trace_id() and "
-    "caused_by falls back to it when the parent has none",
-)
 def test_a_message_made_inside_a_trace_carries_its_trace_id() -> None:
     outside = Event()
     with continue_trace({"traceparent": TRACEPARENT}):
