@@ -23,6 +23,14 @@ SPEC_NAMES: dict[str, list[str]] = {
     "orchestrix.core.eventsourcing.event_store": ["EventStore", "AsyncEventStore"],
     "orchestrix.core.eventsourcing.aggregate": ["AggregateRoot", "AggregateRepository"],
     "orchestrix.core.eventsourcing.snapshot": ["Snapshot"],
+    "orchestrix.core.eventsourcing.projection": [
+        "ProjectionEngine",
+        "ProjectionState",
+        "ProjectionStateStore",
+        "InMemoryProjectionStateStore",
+        "ProjectionEventHandler",
+        "EventHandler",
+    ],
     "orchestrix.core.eventsourcing.versioning": [
         "EventUpcast",
         "EventUpcaster",

@@ -1,4 +1,5 @@
-"""The store, repository, handler and saga examples of the seed documents work as written."""
+"""The store, repository, handler, saga and projection examples of the seed documents work as
+written."""
 
 from __future__ import annotations
 
@@ -306,3 +307,69 @@ async def test_seed_001_saga_pattern_compensates_in_reverse() -> None:
     with pytest.raises(RuntimeError, match="no courier"):
         await saga.execute(order_id="ORD-7", amount=5.0)
     assert w.log == ["reserve ORD-7", "charge ORD-7 5.0", "refund ORD-7", "release ORD-7"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(Event, type_name="seed.OrderCreated"):
+    order_id: str
+    total_amount: float = 0.0
+    total: float = 0.0
+
+
+async def test_seed_002_projection_example() -> None:
+    from orchestrix.core.eventsourcing.projection import (
+        InMemoryProjectionStateStore,
+        ProjectionEngine,
+    )
+
+    events = [OrderCreated(order_id="ORD-1", total_amount=10.0)]
+    store = InMemoryEventStore()
+    store.save("ORD-2", [OrderCreated(order_id="ORD-2", total_amount=5.5)])
+    events += [recorded.event for recorded in store.read_all()]
+
+    state_store = InMemoryProjectionStateStore()
+    engine = ProjectionEngine("order-summary", state_store)
+
+    order_totals: dict[str, float] = {}
+
+    @engine.on(OrderCreated)
+    async def on_order_created(event: OrderCreated) -> None:
+        order_totals[event.order_id] = event.total_amount
+
+    await engine.initialize()
+    await engine.process_events(events)
+    assert order_totals == {"ORD-1": 10.0, "ORD-2": 5.5}
+    assert engine.is_healthy()
+    state = engine.get_state()
+    assert state is not None and state.last_processed_event_id == events[-1].id
+
+
+def test_seed_002_projection_state_fields() -> None:
+    from datetime import UTC, datetime
+
+    from orchestrix.core.eventsourcing.projection import ProjectionState
+
+    state = ProjectionState(projection_id="order-summary")
+    assert (state.last_processed_event_id, state.last_processed_position) == (None, 0)
+    assert (state.error_count, state.is_healthy) == (0, True)
+    assert state.updated_at.tzinfo is UTC and state.updated_at <= datetime.now(UTC)
+
+
+async def test_seed_003_async_projection_example() -> None:
+    from orchestrix.core.eventsourcing.projection import (
+        InMemoryProjectionStateStore,
+        ProjectionEngine,
+    )
+
+    totals: dict[str, float] = {}
+    events = [OrderCreated(order_id="ORD-9", total=99.99)]
+
+    engine = ProjectionEngine("order-summary", InMemoryProjectionStateStore())
+
+    @engine.on(OrderCreated)
+    async def on_order(event: OrderCreated) -> None:
+        totals[event.order_id] = event.total
+
+    await engine.initialize()
+    await engine.process_events(events)
+    assert totals == {"ORD-9": 99.99}

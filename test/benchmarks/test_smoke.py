@@ -93,3 +93,15 @@ def test_saga_benchmark_prints_every_row(postgres_dsn: str) -> None:
         "postgres",
     ):
         assert row in output
+
+
+def test_projection_benchmark_prints_every_row(postgres_dsn: str) -> None:
+    output = run_quick("bench_projection.py", "--dsn", postgres_dsn)
+    for row in (
+        "catch-up from SQLite, trivial read model",
+        "catch-up from SQLite, exactly-once SQLite model",
+        "catch-up from PostgreSQL, trivial read model",
+        "ours (checkpoint in PostgreSQL)",
+        "floor (raw LISTEN + fetch by position)",
+    ):
+        assert row in output

@@ -1,14 +1,39 @@
-"""Event sourcing: store protocols, the global log, aggregates, snapshots and upcasting."""
+"""Event sourcing: store protocols, the global log, aggregates, snapshots, upcasting and
+projections (the engine, the subscription runner and the ports of its checkpoint stores)."""
 
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
+from orchestrix.core.eventsourcing.checkpoint import (
+    CheckpointStore,
+    CheckpointTransaction,
+    ProjectionLock,
+)
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
+from orchestrix.core.eventsourcing.projection import (
+    EventHandler,
+    ProjectionContext,
+    ProjectionEngine,
+    ProjectionEventHandler,
+)
+from orchestrix.core.eventsourcing.projection_dead_letters import DeadLetteredEvent
+from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
+from orchestrix.core.eventsourcing.projection_errors import (
+    CheckpointConflictError,
+    ProjectionLockedError,
+    ProjectionStoppedError,
+    ProjectionWaitTimeoutError,
+)
+from orchestrix.core.eventsourcing.projection_rebuild import promote_when_caught_up
 from orchestrix.core.eventsourcing.projection_state import (
     InMemoryProjectionStateStore,
     ProjectionState,
     ProjectionStateStore,
 )
+from orchestrix.core.eventsourcing.projection_waiting import wait_for_projections
 from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.eventsourcing.subscription import ProjectionRunner, RunnerStatus, StartFrom
+from orchestrix.core.eventsourcing.subscription_lag import Backlog, Lag, LogHead, ScanningLogHead
+from orchestrix.core.eventsourcing.subscription_wake_up import LocalWakeUp, WakeUp
 from orchestrix.core.eventsourcing.versioning import (
     EventUpcast,
     EventUpcaster,
@@ -22,16 +47,41 @@ __all__ = [
     "AggregateRepository",
     "AggregateRoot",
     "AsyncEventStore",
+    "Backlog",
     "Checkpoint",
+    "CheckpointConflictError",
+    "CheckpointStore",
+    "CheckpointTransaction",
+    "DeadLetteredEvent",
+    "ErrorPolicy",
+    "EventHandler",
     "EventStore",
     "EventUpcast",
     "EventUpcaster",
     "InMemoryProjectionStateStore",
+    "Lag",
+    "LocalWakeUp",
+    "LogHead",
+    "OnFailure",
+    "ProjectionContext",
+    "ProjectionEngine",
+    "ProjectionEventHandler",
+    "ProjectionLock",
+    "ProjectionLockedError",
+    "ProjectionRunner",
     "ProjectionState",
     "ProjectionStateStore",
+    "ProjectionStoppedError",
+    "ProjectionWaitTimeoutError",
     "RecordedEvent",
+    "RunnerStatus",
+    "ScanningLogHead",
     "Snapshot",
+    "StartFrom",
     "UpcasterException",
     "UpcasterRegistry",
     "VersionedEvent",
+    "WakeUp",
+    "promote_when_caught_up",
+    "wait_for_projections",
 ]

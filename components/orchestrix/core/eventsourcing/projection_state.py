@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -16,10 +16,12 @@ def _now() -> datetime:
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectionState:
-    """A projection's progress; replaced (never mutated) after each processed event.
+    """A projection's progress; replaced (never mutated) as events are processed.
 
-    `last_processed_tx_id` and `last_processed_position` together form the checkpoint in the
-    global log (the transaction id is 0 for stores that commit one writer at a time).
+    The fields of the first release, plus `last_processed_tx_id`: with
+    `last_processed_position` it forms the checkpoint in the global log (the transaction id
+    is 0 for stores that commit one writer at a time). `is_healthy` turns false when a
+    handler fails and true again once an event is processed; `error_count` keeps the total.
     """
 
     projection_id: str
@@ -33,6 +35,33 @@ class ProjectionState:
     @property
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(self.last_processed_tx_id, self.last_processed_position)
+
+    def advanced(self, event_id: str, checkpoint: Checkpoint | None = None) -> ProjectionState:
+        """The state after processing the event `event_id`, found at `checkpoint` in the log
+        (None for an event that came without a place in the log: the checkpoint stays)."""
+        if checkpoint is None:
+            checkpoint = self.checkpoint
+        return replace(
+            self,
+            last_processed_event_id=event_id,
+            last_processed_position=checkpoint.position,
+            last_processed_tx_id=checkpoint.tx_id,
+            updated_at=_now(),
+            is_healthy=True,
+        )
+
+    def skipped(self, event_id: str, checkpoint: Checkpoint) -> ProjectionState:
+        """The state after an event was dead-lettered: past it, with one more error."""
+        passed = self.advanced(event_id, checkpoint)
+        return replace(passed, error_count=self.error_count + 1)
+
+    def failed(self) -> ProjectionState:
+        """The state after a handler failed: one more error, unhealthy."""
+        return replace(self, error_count=self.error_count + 1, is_healthy=False, updated_at=_now())
+
+    def reset(self) -> ProjectionState:
+        """The state of the same projection before it processed anything."""
+        return ProjectionState(projection_id=self.projection_id)
 
 
 class ProjectionStateStore(Protocol):

@@ -1,16 +1,47 @@
 """Projection checkpoints in PostgreSQL, so a projection resumes where it stopped.
 
 The store shares the event store's pool and schema (`PostgreSQLProjectionStateStore(
-store.pool, store.schema)`); the pool belongs to the caller, who closes it.
+store.pool, store.schema)`); the pool belongs to the caller, who closes it. The checkpoint
+is the pair (transaction id, position) of the last processed event, as the log orders it.
+A projection runner needs `PostgreSQLCheckpointStore`, which adds transactions shared with
+the read model to this store.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from orchestrix.core.eventsourcing.projection_state import ProjectionState
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._identifiers import quote_schema
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
 from orchestrix.infrastructure.postgres.schema import prepare
+
+
+def state_values(state: ProjectionState) -> tuple[Any, ...]:
+    """The columns of `projection_states` for `state`, in table order."""
+    return (
+        state.projection_id,
+        state.last_processed_event_id,
+        state.last_processed_position,
+        state.last_processed_tx_id,
+        state.updated_at,
+        state.error_count,
+        state.is_healthy,
+    )
+
+
+def state_from_row(projection_id: str, row: Any) -> ProjectionState:
+    event_id, position, tx_id, updated_at, error_count, is_healthy = row
+    return ProjectionState(
+        projection_id=projection_id,
+        last_processed_event_id=event_id,
+        last_processed_position=position,
+        last_processed_tx_id=tx_id,
+        updated_at=updated_at,
+        error_count=error_count,
+        is_healthy=is_healthy,
+    )
 
 
 class PostgreSQLProjectionStateStore:
@@ -46,32 +77,12 @@ class PostgreSQLProjectionStateStore:
                 row = await connection.fetchrow(self._load, projection_id)
         except Exception as error:
             raise_translated(error, f"loading projection state {projection_id!r}")
-        if row is None:
-            return None
-        event_id, position, tx_id, updated_at, error_count, is_healthy = row
-        return ProjectionState(
-            projection_id=projection_id,
-            last_processed_event_id=event_id,
-            last_processed_position=position,
-            last_processed_tx_id=tx_id,
-            updated_at=updated_at,
-            error_count=error_count,
-            is_healthy=is_healthy,
-        )
+        return None if row is None else state_from_row(projection_id, row)
 
     async def save_state(self, state: ProjectionState) -> None:
         try:
             async with self.pool.acquire() as connection:
-                await connection.execute(
-                    self._save,
-                    state.projection_id,
-                    state.last_processed_event_id,
-                    state.last_processed_position,
-                    state.last_processed_tx_id,
-                    state.updated_at,
-                    state.error_count,
-                    state.is_healthy,
-                )
+                await connection.execute(self._save, *state_values(state))
         except Exception as error:
             raise_translated(error, f"saving projection state {state.projection_id!r}")
 
@@ -83,4 +94,4 @@ class PostgreSQLProjectionStateStore:
             raise_translated(error, f"deleting projection state {projection_id!r}")
 
 
-__all__ = ["PostgreSQLProjectionStateStore"]
+__all__ = ["PostgreSQLProjectionStateStore", "state_from_row", "state_values"]

@@ -9,6 +9,7 @@ import pytest
 
 from orchestrix.core.common.exceptions import StoreError
 from orchestrix.infrastructure.sqlite import (
+    SQLiteCheckpointStore,
     SQLiteDeadlineStore,
     SQLiteEventStore,
     SQLiteInbox,
@@ -25,6 +26,7 @@ FEATURES: list[type[SQLiteFeature]] = [
     SQLiteSagaStateStore,
     SQLiteProcessStateStore,
     SQLiteDeadlineStore,
+    SQLiteCheckpointStore,
 ]
 
 
@@ -52,6 +54,7 @@ async def test_features_share_a_file_and_keep_their_own_versions(tmp_path: Path)
     assert feature_versions(path) == [
         ("inbox", 1),
         ("outbox", 1),
+        ("projections", 1),
         ("sagas", 1),
     ]
     assert event_store_versions(path) == list(range(1, len(MIGRATIONS) + 1))

@@ -1,0 +1,234 @@
+"""A projection process for the crash, race and takeover tests, and its handle in the parent.
+
+    python -m test.components.orchestrix.infrastructure._projector BACKEND TARGET MODE LOCK
+
+BACKEND `sqlite`: TARGET is the file with the events, the checkpoints and the read model.
+BACKEND `postgres`: TARGET is `DSN|SCHEMA`.
+MODE `exactly-once`: each event inserts a row into table `applied` through the checkpoint
+transaction. MODE `at-least-once:FILE`: each event appends a line to FILE, outside it.
+LOCK `lock` runs as one instance among many (a standby until it holds the lock), `free`
+runs alone.
+
+The child prints `status <status>` on every change of its runner's status and `handled
+<position>` as each event's handler returns; it runs until killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
+from orchestrix.core.eventsourcing.subscription import ProjectionRunner
+from orchestrix.core.messaging.message import Event
+
+MODULE = "test.components.orchestrix.infrastructure._projector"
+PROJECTION = "applied"
+BATCH = 50
+STANDBY_INTERVAL = 0.2  # how often a standby tries the lock
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectorTick(Event, type_name="projector_tests.Tick"):
+    n: int
+
+
+# --- the child ------------------------------------------------------------------------------
+
+
+def say(*words: object) -> None:
+    print(*words, flush=True)
+
+
+async def open_sqlite(target: str, exclusive: bool) -> dict[str, Any]:
+    from orchestrix.infrastructure.sqlite import SQLiteCheckpointStore, SQLiteEventStore
+
+    checkpoints = SQLiteCheckpointStore(target, synchronous="NORMAL")
+    await checkpoints.initialize()
+    return {
+        "log": SQLiteEventStore(target, synchronous="NORMAL"),
+        "checkpoints": checkpoints,
+        "lock": checkpoints.lock(PROJECTION) if exclusive else None,
+        "standby_interval": STANDBY_INTERVAL,
+    }
+
+
+async def open_postgres(target: str, exclusive: bool) -> dict[str, Any]:
+    from orchestrix.infrastructure.postgres import (
+        PostgreSQLCheckpointStore,
+        PostgreSQLEventStore,
+        PostgreSQLWakeUp,
+    )
+
+    dsn, schema = target.split("|")
+    store = PostgreSQLEventStore(dsn, 1, 3, schema=schema)
+    await store.initialize()
+    checkpoints = PostgreSQLCheckpointStore(store.pool, schema)
+    return {
+        "log": store,
+        "checkpoints": checkpoints,
+        "wake_up": PostgreSQLWakeUp(store.pool, schema),
+        "lock": checkpoints.lock(PROJECTION) if exclusive else None,
+        "standby_interval": STANDBY_INTERVAL,
+    }
+
+
+def exactly_once_handler(backend: str, target: str) -> Callable[..., Any]:
+    pid = os.getpid()
+    if backend == "sqlite":
+
+        async def insert_row(event: ProjectorTick, context: ProjectionContext[Any]) -> None:
+            context.connection.execute(
+                "INSERT INTO applied (event_id, position, pid) VALUES (?, ?, ?)",
+                (event.id, context.position, pid),
+            )
+            await asyncio.sleep(0.001)  # a batch lasts long enough to be killed inside it
+            say("handled", context.position)
+
+        return insert_row
+    schema = target.split("|")[1]
+
+    async def insert_pg_row(event: ProjectorTick, context: ProjectionContext[Any]) -> None:
+        await context.connection.execute(
+            f'INSERT INTO "{schema}".applied (event_id, position, pid) VALUES ($1, $2, $3)',
+            event.id,
+            context.position,
+            pid,
+        )
+        await asyncio.sleep(0.001)
+        say("handled", context.position)
+
+    return insert_pg_row
+
+
+def at_least_once_handler(path: str) -> Callable[..., Any]:
+    def append_line(event: ProjectorTick, context: ProjectionContext[Any]) -> None:
+        with open(path, "a", encoding="utf-8") as model:
+            model.write(f"{event.id}\n")
+        time.sleep(0.001)
+        say("handled", context.position)
+
+    return append_line
+
+
+async def project(backend: str, target: str, mode: str, exclusive: bool) -> None:
+    opener = open_sqlite if backend == "sqlite" else open_postgres
+    parts = await opener(target, exclusive)
+    engine = ProjectionEngine(PROJECTION, parts["checkpoints"])
+    if mode == "exactly-once":
+        engine.on(ProjectorTick)(exactly_once_handler(backend, target))
+    else:
+        engine.on(ProjectorTick)(at_least_once_handler(mode.split(":", 1)[1]))
+    runner = ProjectionRunner(engine, batch_size=BATCH, **parts)
+    await runner.start()
+    status = None
+    while True:
+        if runner.status != status:
+            status = runner.status
+            say("status", status)
+        if runner.error is not None:
+            say("error", repr(runner.error))
+        await asyncio.sleep(0.005)
+
+
+# --- the parent -----------------------------------------------------------------------------
+
+
+class Projector:
+    """A child projection process whose output lines are collected as they come."""
+
+    def __init__(self, root: Path, backend: str, target: str, mode: str, lock: bool) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", MODULE, backend, target, mode, "lock" if lock else "free"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.handled: list[int] = []
+        self.statuses: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.strip())
+
+    def _read(self) -> None:
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                return
+            kind, _, value = line.partition(" ")
+            if kind == "handled" and value.isdigit():  # a kill may cut the last line short
+                self.handled.append(int(value))
+            elif kind == "status":
+                self.statuses.append(value)
+            elif kind == "error":
+                raise AssertionError(f"projector {self.pid} failed: {value}")
+
+    def wait_until(
+        self, what: str, check: Callable[[Projector], bool], timeout: float = 60
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._read()
+            if check(self):
+                return
+            assert self.process.poll() is None, f"projector {self.pid} exited early"
+            assert time.monotonic() < deadline, f"projector {self.pid}: timed out on {what}"
+            time.sleep(0.005)
+
+    @property
+    def status(self) -> str | None:
+        self._read()
+        return self.statuses[-1] if self.statuses else None
+
+    def is_active(self) -> bool:
+        return self.status in ("catching_up", "live")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self._read()
+
+    def __enter__(self) -> Projector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, Projector]:
+    """Which of two racing projectors holds the lock (once it has projected 200 events) and
+    which waits as a standby, having projected nothing."""
+    for projector in (first, second):
+        projector.wait_until(
+            "standby or active", lambda p: p.status in ("standby", "catching_up", "live")
+        )
+    holder, standby = (first, second) if first.is_active() else (second, first)
+    holder.wait_until("some progress", lambda p: len(p.handled) >= 200)
+    assert standby.status == "standby" and standby.handled == []
+    return holder, standby
+
+
+if __name__ == "__main__":
+    backend_, target_, mode_, lock_ = sys.argv[1:5]
+    asyncio.run(project(backend_, target_, mode_, lock_ == "lock"))
