@@ -1,11 +1,12 @@
 """In-process implementations: message buses, event stores, process and deadline stores, outbox
-and inbox."""
+and inbox, and the key store of personal-data protection."""
 
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
 from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
 from orchestrix.infrastructure.memory.inbox import InMemoryInbox
+from orchestrix.infrastructure.memory.key_store import InMemoryKeyStore
 from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
 from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
@@ -17,6 +18,7 @@ __all__ = [
     "InMemoryDeadlineStore",
     "InMemoryEventStore",
     "InMemoryInbox",
+    "InMemoryKeyStore",
     "InMemoryMessageBus",
     "InMemoryOutbox",
     "InMemoryProcessStateStore",

@@ -1,9 +1,9 @@
 """PostgreSQL implementations of the Orchestrix stores, on asyncpg.
 
 The event store (`store`), the projection, saga, process and deadline stores, the measured
-connection pool (`connection_pool`), the transactional outbox and the inbox, and the schema
-migrations they share (`schema`). asyncpg is imported only inside this package; without it,
-importing the package says how to install it.
+connection pool (`connection_pool`), the transactional outbox and the inbox, the key store of
+personal-data protection, and the schema migrations they share (`schema`). asyncpg is imported
+only inside this package; without it, importing the package says how to install it.
 """
 
 try:
@@ -25,6 +25,7 @@ from orchestrix.infrastructure.postgres.connection_pool import (
 from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
 from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
 from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
+from orchestrix.infrastructure.postgres.key_store import PostgreSQLKeyStore
 from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
 from orchestrix.infrastructure.postgres.projection_state_store import (
@@ -44,6 +45,7 @@ __all__ = [
     "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
     "PostgreSQLInbox",
+    "PostgreSQLKeyStore",
     "PostgreSQLOutbox",
     "PostgreSQLProcessStateStore",
     "PostgreSQLProjectionStateStore",

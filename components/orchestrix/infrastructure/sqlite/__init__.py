@@ -3,12 +3,14 @@
 `SQLiteEventStore` for sync code, `SQLiteAsyncEventStore` for async code; both read and write
 the same file format, so a file written by one opens in the other. The saga, process and
 deadline stores keep their tables in the same file or another; `SQLiteOutbox` and
-`SQLiteInbox` keep the transactional outbox and a consumer's inbox in such a file.
+`SQLiteInbox` keep the transactional outbox and a consumer's inbox in such a file, and
+`SQLiteKeyStore` the data keys of personal-data protection.
 """
 
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
 from orchestrix.infrastructure.sqlite.deadline_store import SQLiteDeadlineStore
 from orchestrix.infrastructure.sqlite.inbox import SQLiteInbox
+from orchestrix.infrastructure.sqlite.key_store import SQLiteKeyStore
 from orchestrix.infrastructure.sqlite.outbox import SQLiteOutbox
 from orchestrix.infrastructure.sqlite.process_store import SQLiteProcessStateStore
 from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
@@ -19,6 +21,7 @@ __all__ = [
     "SQLiteDeadlineStore",
     "SQLiteEventStore",
     "SQLiteInbox",
+    "SQLiteKeyStore",
     "SQLiteOutbox",
     "SQLiteProcessStateStore",
     "SQLiteSagaStateStore",

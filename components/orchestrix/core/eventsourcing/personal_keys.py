@@ -1,0 +1,97 @@
+"""The ports of personal-data protection: where data keys are kept, and what encrypts with them.
+
+A key store keeps one data key per data subject, wrapped (encrypted) by the cipher's master
+key, and notes which streams hold each subject's data (so snapshots of those streams can be
+sealed for them). Erasing a subject deletes its key for good and keeps only the fact and time
+of the erasure, so no new key is ever made for it. The memory, SQLite and PostgreSQL key
+stores implement `KeyStore` or `AsyncKeyStore`; the cipher is `orchestrix.infrastructure.crypto`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Protocol
+
+from orchestrix.core.common.validation import ValidationError
+
+type StoredKeys = dict[str, bytes | None]
+"""Known subjects and their wrapped data keys; None for a subject that was erased."""
+
+
+class Cipher(Protocol):
+    """Makes, wraps and uses data keys. `context` binds a value to its subject and field."""
+
+    def new_key(self) -> bytes:
+        """A fresh random data key."""
+        ...
+
+    def wrap_key(self, subject_id: str, key: bytes) -> bytes:
+        """`key` encrypted with the master key, for storing."""
+        ...
+
+    def unwrap_key(self, subject_id: str, wrapped: bytes) -> bytes:
+        """The data key `wrap_key` wrapped; `MasterKeyError` if no master key of this cipher
+        wrapped it, `TamperedDataError` if it was changed."""
+        ...
+
+    def encrypt(self, key: bytes, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def decrypt(self, key: bytes, ciphertext: bytes, context: bytes) -> bytes:
+        """The plaintext; `TamperedDataError` if the ciphertext or its context was changed."""
+        ...
+
+
+class KeyStore(Protocol):
+    """One wrapped data key per data subject (sync stores: memory, SQLite)."""
+
+    def find(self, subjects: Collection[str]) -> StoredKeys:
+        """The keys of those subjects it knows (None for erased ones)."""
+        ...
+
+    def claim(self, stream_id: str, subjects: Collection[str]) -> StoredKeys:
+        """Note that `stream_id` holds data of `subjects`; then `find(subjects)`."""
+        ...
+
+    def add(self, keys: Mapping[str, bytes]) -> StoredKeys:
+        """Keep each new key unless its subject has one or was erased; then `find`."""
+        ...
+
+    def subjects_of(self, stream_id: str) -> StoredKeys:
+        """The subjects whose data the stream holds, and their keys."""
+        ...
+
+    def streams_of(self, subject_id: str) -> list[str]:
+        """The streams holding data of the subject, in name order."""
+        ...
+
+    def erase(self, subject_id: str) -> datetime:
+        """Delete the subject's key for good; returns when it was first erased (the same on
+        every later call). `UnknownSubjectError` if the subject never had a key."""
+        ...
+
+
+class AsyncKeyStore(Protocol):
+    """`KeyStore` for async stores (PostgreSQL)."""
+
+    async def find(self, subjects: Collection[str]) -> StoredKeys: ...
+
+    async def claim(self, stream_id: str, subjects: Collection[str]) -> StoredKeys: ...
+
+    async def add(self, keys: Mapping[str, bytes]) -> StoredKeys: ...
+
+    async def subjects_of(self, stream_id: str) -> StoredKeys: ...
+
+    async def streams_of(self, subject_id: str) -> list[str]: ...
+
+    async def erase(self, subject_id: str) -> datetime: ...
+
+
+def validate_subject_id(subject_id: object) -> str:
+    """A subject id must be non-empty text without NUL characters."""
+    if type(subject_id) is not str or not subject_id or "\x00" in subject_id:
+        raise ValidationError("must be non-empty text without NUL", "subject_id", subject_id)
+    return subject_id
+
+
+__all__ = ["AsyncKeyStore", "Cipher", "KeyStore", "StoredKeys", "validate_subject_id"]

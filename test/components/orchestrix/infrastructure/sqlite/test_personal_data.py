@@ -1,0 +1,126 @@
+"""Personal data in SQLite: sealed in the file, and erased keys gone from its bytes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from orchestrix.core.common.exceptions import (
+    MasterKeyError,
+    PersonalDataError,
+    TamperedDataError,
+)
+from orchestrix.core.eventsourcing.aggregate import AggregateRepository
+from orchestrix.core.eventsourcing.erasure import SubjectErased, erase_subject
+from orchestrix.core.eventsourcing.personal_data import PersonalData
+from orchestrix.infrastructure.crypto import AesGcmCipher, generate_master_key
+from orchestrix.infrastructure.sqlite import SQLiteAsyncEventStore, SQLiteEventStore
+from orchestrix.infrastructure.sqlite.key_store import SQLiteKeyStore
+from test.contracts.event_store import AsyncStoreUnderTest, StoreUnderTest, SyncStoreUnderTest
+from test.contracts.key_store import AsyncKeys, KeyStoreContract, SyncKeys
+from test.contracts.personal_data import CustomerAccount, PersonalDataContract, registered
+
+
+def cipher() -> AesGcmCipher:
+    return AesGcmCipher.from_base64(generate_master_key())
+
+
+class TestSQLiteKeyStore(KeyStoreContract):
+    @pytest.fixture
+    def key_store(self, tmp_path: Path) -> Iterator[AsyncKeys]:
+        with SQLiteKeyStore(tmp_path / "keys.db") as store:
+            yield SyncKeys(store)
+
+
+class TestSQLiteEventStore(PersonalDataContract):
+    @pytest.fixture
+    async def protected(self, tmp_path: Path) -> AsyncIterator[StoreUnderTest]:
+        path = tmp_path / "events.db"
+        with SQLiteKeyStore(path) as keys:
+            personal = PersonalData(keys, cipher())
+            with SQLiteEventStore(path, personal_data=personal) as store:
+                yield SyncStoreUnderTest(store)
+
+
+class TestSQLiteAsyncEventStore(PersonalDataContract):
+    @pytest.fixture
+    async def protected(self, tmp_path: Path) -> AsyncIterator[StoreUnderTest]:
+        path = tmp_path / "events.db"
+        with SQLiteKeyStore(path) as keys:
+            store = SQLiteAsyncEventStore(path, personal_data=PersonalData(keys, cipher()))
+            yield AsyncStoreUnderTest(store)
+            await store.close()
+
+
+def file_bytes(path: Path) -> bytes:
+    """Everything SQLite keeps of the database: the file, its log and its shared memory."""
+    parts = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
+def test_plaintext_never_reaches_the_file_and_erased_keys_leave_it(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    the_cipher = cipher()
+    with (
+        SQLiteKeyStore(path) as keys,
+        SQLiteEventStore(path, personal_data=PersonalData(keys, the_cipher)) as store,
+    ):
+        store.save("customer-2", [registered("c-2", "Bob Otherperson")])
+        repository = AggregateRepository[CustomerAccount](store, snapshot_every=1)
+        account = CustomerAccount(aggregate_id="c-1")
+        account.register("Zelda Plaintextperson")
+        repository.save(account)  # events and a snapshot holding the name
+        control = SubjectErased(subject_id="UnmarkedControlText", erased_at=datetime.now(UTC))
+        store.save("control", [control])
+        wrapped = keys.find(["c-1", "c-2"])
+        data_key = the_cipher.unwrap_key("c-1", wrapped["c-1"] or b"")
+        before = file_bytes(path)
+        assert b"UnmarkedControlText" in before  # the bytes read are the database's
+        assert b"Zelda Plaintextperson" not in before and b"Bob Otherperson" not in before
+        assert wrapped["c-1"] in before and data_key not in before
+
+        erase_subject(store, "c-1")
+
+        after = file_bytes(path)
+        assert wrapped["c-1"] not in after and data_key not in after
+        assert wrapped["c-2"] in after  # another subject keeps its key
+        assert b"Zelda Plaintextperson" not in after
+        assert repository.load(CustomerAccount, "c-1").plan == "basic"
+        assert store.load("customer-2")[0].name == "Bob Otherperson"
+
+
+def test_a_store_without_protection_refuses_personal_data(tmp_path: Path) -> None:
+    with SQLiteEventStore(tmp_path / "events.db") as store:
+        with pytest.raises(PersonalDataError, match="personal_data="):
+            store.save("customer-1", [registered("c-1", "Ann")])
+        assert store.load("customer-1") == []
+
+
+def test_a_wrong_master_key_is_an_error_not_an_erasure(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SQLiteKeyStore(path) as keys:
+        with SQLiteEventStore(path, personal_data=PersonalData(keys, cipher())) as store:
+            store.save("customer-1", [registered("c-1", "Ann")])
+        with SQLiteEventStore(path, personal_data=PersonalData(keys, cipher())) as store:
+            with pytest.raises(MasterKeyError):
+                store.load("customer-1")
+
+
+def test_a_changed_ciphertext_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SQLiteKeyStore(path) as keys:
+        with SQLiteEventStore(path, personal_data=PersonalData(keys, cipher())) as store:
+            store.save("customer-1", [registered("c-1", "Ann")])
+            raw = sqlite3.connect(path, isolation_level=None)
+            (payload,) = raw.execute("SELECT payload FROM events").fetchone()
+            token_start = payload.index('"name":"') + len('"name":"')
+            flipped = "B" if payload[token_start + 4] != "B" else "C"
+            damaged = payload[: token_start + 4] + flipped + payload[token_start + 5 :]
+            raw.execute("UPDATE events SET payload = ?", (damaged,))
+            raw.close()
+            with pytest.raises(TamperedDataError):
+                store.load("customer-1")
