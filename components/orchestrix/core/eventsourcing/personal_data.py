@@ -24,7 +24,13 @@ from orchestrix.core.common.exceptions import (
     SubjectErasedError,
     TamperedDataError,
 )
-from orchestrix.core.eventsourcing.personal_keys import AsyncKeyStore, Cipher, KeyStore, StoredKeys
+from orchestrix.core.eventsourcing.personal_keys import (
+    AsyncKeyStore,
+    Cipher,
+    DataKey,
+    KeyStore,
+    StoredKeys,
+)
 from orchestrix.core.messaging._plans import plan
 from orchestrix.core.messaging.codec import decode_columns
 from orchestrix.core.messaging.jsonio import dump_json, load_json
@@ -83,25 +89,23 @@ class _Protection:
 
     def sealer(self, stored: StoredKeys) -> Sealer:
         unwrapped = _Unwrapped(self.cipher, stored)
-        encrypt = self.cipher.encrypt
 
         def seal(subject: str, field: str, plaintext: bytes) -> str:
             key = unwrapped.key(subject)
             if key is None:
                 raise SubjectErasedError(subject)
-            return base64.b64encode(encrypt(key, plaintext, _context(subject, field))).decode()
+            return base64.b64encode(key.encrypt(plaintext, _context(subject, field))).decode()
 
         return seal
 
     def opener(self, stored: StoredKeys) -> Opener:
         unwrapped = _Unwrapped(self.cipher, stored)
-        decrypt = self.cipher.decrypt
 
         def open_token(subject: str, field: str, token: str) -> bytes | None:
             key = unwrapped.key(subject)
             if key is None:
                 return None
-            return decrypt(key, _token_bytes(token), _context(subject, field))
+            return key.decrypt(_token_bytes(token), _context(subject, field))
 
         return open_token
 
@@ -117,7 +121,7 @@ class _Protection:
         for subject in subjects:
             key = unwrapped.key(subject)
             assert key is not None  # erased subjects were refused above
-            blob = self.cipher.encrypt(key, blob, _state_context(subject, stream_id))
+            blob = key.encrypt(blob, _state_context(subject, stream_id))
         sealed = {"subjects": subjects, "state": base64.b64encode(blob).decode()}
         return dump_json({SEALED: sealed})
 
@@ -132,7 +136,7 @@ class _Protection:
                 raise EventDecodingError(
                     f"The snapshot of {stream_id!r} holds personal data of an erased subject"
                 )
-            blob = self.cipher.decrypt(key, blob, _state_context(subject, stream_id))
+            blob = key.decrypt(blob, _state_context(subject, stream_id))
         return blob
 
 
@@ -158,9 +162,9 @@ class _Unwrapped:
     """The data keys of one batch, unwrapped on first use."""
 
     def __init__(self, cipher: Cipher, stored: StoredKeys) -> None:
-        self._cipher, self._stored, self._keys = cipher, stored, dict[str, bytes]()
+        self._cipher, self._stored, self._keys = cipher, stored, dict[str, DataKey]()
 
-    def key(self, subject: str) -> bytes | None:
+    def key(self, subject: str) -> DataKey | None:
         key = self._keys.get(subject)
         if key is None:
             wrapped = self._stored.get(subject)

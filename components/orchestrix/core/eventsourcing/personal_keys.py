@@ -19,8 +19,18 @@ type StoredKeys = dict[str, bytes | None]
 """Known subjects and their wrapped data keys; None for a subject that was erased."""
 
 
+class DataKey(Protocol):
+    """One subject's data key, ready to use. `context` binds a value to its subject and field."""
+
+    def encrypt(self, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def decrypt(self, ciphertext: bytes, context: bytes) -> bytes:
+        """The plaintext; `TamperedDataError` if the ciphertext or its context was changed."""
+        ...
+
+
 class Cipher(Protocol):
-    """Makes, wraps and uses data keys. `context` binds a value to its subject and field."""
+    """Makes data keys, wraps them with the master key for storing, and unwraps them."""
 
     def new_key(self) -> bytes:
         """A fresh random data key."""
@@ -30,15 +40,9 @@ class Cipher(Protocol):
         """`key` encrypted with the master key, for storing."""
         ...
 
-    def unwrap_key(self, subject_id: str, wrapped: bytes) -> bytes:
+    def unwrap_key(self, subject_id: str, wrapped: bytes) -> DataKey:
         """The data key `wrap_key` wrapped; `MasterKeyError` if no master key of this cipher
         wrapped it, `TamperedDataError` if it was changed."""
-        ...
-
-    def encrypt(self, key: bytes, plaintext: bytes, context: bytes) -> bytes: ...
-
-    def decrypt(self, key: bytes, ciphertext: bytes, context: bytes) -> bytes:
-        """The plaintext; `TamperedDataError` if the ciphertext or its context was changed."""
         ...
 
 
@@ -94,4 +98,11 @@ def validate_subject_id(subject_id: object) -> str:
     return subject_id
 
 
-__all__ = ["AsyncKeyStore", "Cipher", "KeyStore", "StoredKeys", "validate_subject_id"]
+__all__ = [
+    "AsyncKeyStore",
+    "Cipher",
+    "DataKey",
+    "KeyStore",
+    "StoredKeys",
+    "validate_subject_id",
+]

@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
@@ -90,7 +91,10 @@ class AesGcmCipher:
         sealed = self._master.encrypt(nonce, key, _key_context(subject_id))
         return _VERSION + self._fingerprint + nonce + sealed
 
-    def unwrap_key(self, subject_id: str, wrapped: bytes) -> bytes:
+    def unwrap_key(self, subject_id: str, wrapped: bytes) -> AesGcmKey:
+        return AesGcmKey(self._unwrap(subject_id, wrapped))
+
+    def _unwrap(self, subject_id: str, wrapped: bytes) -> bytes:
         header = 1 + _FINGERPRINT
         if len(wrapped) < header + _NONCE + _TAG or wrapped[:1] != _VERSION:
             raise TamperedDataError(f"The stored key of subject {subject_id!r} is damaged")
@@ -113,24 +117,56 @@ class AesGcmCipher:
         """The key wrapped by the current master key, or None if it already is (rotation)."""
         if bytes(wrapped[1 : 1 + _FINGERPRINT]) == self._fingerprint:
             return None
-        return self.wrap_key(subject_id, self.unwrap_key(subject_id, wrapped))
+        return self.wrap_key(subject_id, self._unwrap(subject_id, wrapped))
 
-    def encrypt(self, key: bytes, plaintext: bytes, context: bytes) -> bytes:
-        nonce = os.urandom(_NONCE)
-        return _VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, context)
 
-    def decrypt(self, key: bytes, ciphertext: bytes, context: bytes) -> bytes:
+class AesGcmKey:
+    """One subject's data key (a `DataKey`): AES-GCM, a fresh random nonce per value."""
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def encrypt(self, plaintext: bytes, context: bytes) -> bytes:
+        nonce = _nonces.take()
+        return _VERSION + nonce + self._aead.encrypt(nonce, plaintext, context)
+
+    def decrypt(self, ciphertext: bytes, context: bytes) -> bytes:
         if len(ciphertext) < 1 + _NONCE + _TAG or ciphertext[:1] != _VERSION:
             raise TamperedDataError("An encrypted value is damaged (too short or unknown format)")
         try:
-            return AESGCM(key).decrypt(
-                ciphertext[1 : 1 + _NONCE], ciphertext[1 + _NONCE :], context
-            )
+            return self._aead.decrypt(ciphertext[1 : 1 + _NONCE], ciphertext[1 + _NONCE :], context)
         except InvalidTag:
             raise TamperedDataError(
                 "An encrypted value failed authentication: it was changed, or moved from "
                 "another subject or field"
             ) from None
+
+
+class _Nonces:
+    """Random nonces read from the OS a page at a time: one system call per 341 values, each
+    nonce still taken once and never again (under a lock, across threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._next = b"", 0
+        os.register_at_fork(after_in_child=self._forget)  # a child must never reuse them
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._pool, self._next = b"", 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            start = self._next
+            if start + _NONCE > len(self._pool):
+                self._pool, start = os.urandom(_NONCE * 341), 0
+            self._next = start + _NONCE
+            return self._pool[start : start + _NONCE]
+
+
+_nonces = _Nonces()
 
 
 def _key_context(subject_id: str) -> bytes:
@@ -144,4 +180,4 @@ def _decoded(text: str) -> bytes:
         raise MasterKeyError(f"The master key is not valid base64: {error}") from None
 
 
-__all__ = ["MASTER_KEY_VARIABLE", "AesGcmCipher", "generate_master_key"]
+__all__ = ["MASTER_KEY_VARIABLE", "AesGcmCipher", "AesGcmKey", "generate_master_key"]

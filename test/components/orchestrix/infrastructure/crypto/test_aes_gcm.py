@@ -9,7 +9,7 @@ import pytest
 
 from orchestrix.core.common.exceptions import MasterKeyError, TamperedDataError
 from orchestrix.infrastructure.crypto import AesGcmCipher, generate_master_key
-from orchestrix.infrastructure.crypto.aes_gcm import MASTER_KEY_VARIABLE
+from orchestrix.infrastructure.crypto.aes_gcm import MASTER_KEY_VARIABLE, AesGcmKey
 
 
 @pytest.fixture
@@ -18,37 +18,43 @@ def cipher() -> AesGcmCipher:
 
 
 def test_values_round_trip_under_a_fresh_nonce_each_time(cipher: AesGcmCipher) -> None:
-    key = cipher.new_key()
-    first = cipher.encrypt(key, b"Ann Smith", b"c-1\x00name")
-    second = cipher.encrypt(key, b"Ann Smith", b"c-1\x00name")
-    assert first != second and b"Ann Smith" not in first
-    assert cipher.decrypt(key, first, b"c-1\x00name") == b"Ann Smith"
-    assert len(key) == 32 and cipher.new_key() != key
+    secret = cipher.new_key()
+    key = AesGcmKey(secret)
+    sealed = [key.encrypt(b"Ann Smith", b"c-1\x00name") for _ in range(1000)]
+    assert len({value[1:13] for value in sealed}) == 1000  # no nonce twice
+    assert b"Ann Smith" not in sealed[0]
+    assert key.decrypt(sealed[0], b"c-1\x00name") == b"Ann Smith"
+    assert len(secret) == 32 and cipher.new_key() != secret
 
 
 @pytest.mark.parametrize("context", [b"c-2\x00name", b"c-1\x00email", b""])
 def test_a_value_moved_to_another_context_fails(cipher: AesGcmCipher, context: bytes) -> None:
-    key = cipher.new_key()
-    sealed = cipher.encrypt(key, b"Ann", b"c-1\x00name")
+    key = AesGcmKey(cipher.new_key())
+    sealed = key.encrypt(b"Ann", b"c-1\x00name")
     with pytest.raises(TamperedDataError, match="moved from another subject or field"):
-        cipher.decrypt(key, sealed, context)
+        key.decrypt(sealed, context)
 
 
 def test_a_changed_value_fails(cipher: AesGcmCipher) -> None:
-    key = cipher.new_key()
-    sealed = bytearray(cipher.encrypt(key, b"Ann", b"ctx"))
+    key = AesGcmKey(cipher.new_key())
+    sealed = bytearray(key.encrypt(b"Ann", b"ctx"))
     sealed[-1] ^= 1
     with pytest.raises(TamperedDataError):
-        cipher.decrypt(key, bytes(sealed), b"ctx")
+        key.decrypt(bytes(sealed), b"ctx")
     for damaged in (b"", b"\x01short", b"\x02" + bytes(40)):
         with pytest.raises(TamperedDataError, match="damaged"):
-            cipher.decrypt(key, damaged, b"ctx")
+            key.decrypt(damaged, b"ctx")
+
+
+def roundtrips(key: AesGcmKey, other: AesGcmKey) -> bool:
+    return other.decrypt(key.encrypt(b"value", b"ctx"), b"ctx") == b"value"
 
 
 def test_keys_are_wrapped_for_their_subject(cipher: AesGcmCipher) -> None:
-    key = cipher.new_key()
-    wrapped = cipher.wrap_key("c-1", key)
-    assert key not in wrapped and cipher.unwrap_key("c-1", wrapped) == key
+    secret = cipher.new_key()
+    wrapped = cipher.wrap_key("c-1", secret)
+    assert secret not in wrapped
+    assert roundtrips(cipher.unwrap_key("c-1", wrapped), AesGcmKey(secret))
     with pytest.raises(TamperedDataError, match="another subject"):
         cipher.unwrap_key("c-2", wrapped)
     with pytest.raises(TamperedDataError, match="damaged"):
@@ -63,13 +69,14 @@ def test_another_master_key_cannot_unwrap(cipher: AesGcmCipher) -> None:
 
 def test_rotation_reads_old_keys_and_rewraps_them() -> None:
     old, new = generate_master_key(), generate_master_key()
-    key = AesGcmCipher.from_base64(old).new_key()
-    wrapped = AesGcmCipher.from_base64(old).wrap_key("c-1", key)
+    secret = AesGcmCipher.from_base64(old).new_key()
+    wrapped = AesGcmCipher.from_base64(old).wrap_key("c-1", secret)
     rotated = AesGcmCipher.from_base64(new, previous=[old])
-    assert rotated.unwrap_key("c-1", wrapped) == key
+    assert roundtrips(rotated.unwrap_key("c-1", wrapped), AesGcmKey(secret))
     rewrapped = rotated.rewrap_key("c-1", wrapped)
     assert rewrapped is not None and rotated.rewrap_key("c-1", rewrapped) is None
-    assert AesGcmCipher.from_base64(new).unwrap_key("c-1", rewrapped) == key
+    only_new = AesGcmCipher.from_base64(new)
+    assert roundtrips(only_new.unwrap_key("c-1", rewrapped), AesGcmKey(secret))
 
 
 @pytest.mark.parametrize("master", [b"", b"short", b"x" * 33, "x" * 32, None])
@@ -81,7 +88,8 @@ def test_a_malformed_master_key_is_refused(master: object) -> None:
 def test_master_keys_of_every_aes_size_work() -> None:
     for size in (16, 24, 32):
         cipher = AesGcmCipher(bytes(range(size)))
-        assert cipher.unwrap_key("s", cipher.wrap_key("s", b"k" * 32)) == b"k" * 32
+        unwrapped = cipher.unwrap_key("s", cipher.wrap_key("s", b"k" * 32))
+        assert roundtrips(unwrapped, AesGcmKey(b"k" * 32))
 
 
 def test_a_missing_master_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,7 +91,7 @@ async def test_plaintext_never_reaches_the_tables_and_erased_keys_leave_them(
     await repository.save_async(account)  # events and a snapshot holding the name
     wrapped = await keys.find(["c-1", "c-2"])
     assert wrapped["c-1"] is not None and wrapped["c-2"] is not None
-    data_key = the_cipher.unwrap_key("c-1", wrapped["c-1"])
+    data_key = the_cipher._unwrap("c-1", wrapped["c-1"])
     before = await table_texts(raw, store.schema)
     assert "Zelda Plaintextperson" not in before and "Bob Otherperson" not in before
     assert wrapped["c-1"].hex() in before and data_key.hex() not in before

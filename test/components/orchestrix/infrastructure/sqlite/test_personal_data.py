@@ -77,7 +77,7 @@ def test_plaintext_never_reaches_the_file_and_erased_keys_leave_it(tmp_path: Pat
         control = SubjectErased(subject_id="UnmarkedControlText", erased_at=datetime.now(UTC))
         store.save("control", [control])
         wrapped = keys.find(["c-1", "c-2"])
-        data_key = the_cipher.unwrap_key("c-1", wrapped["c-1"] or b"")
+        data_key = the_cipher._unwrap("c-1", wrapped["c-1"] or b"")
         before = file_bytes(path)
         assert b"UnmarkedControlText" in before  # the bytes read are the database's
         assert b"Zelda Plaintextperson" not in before and b"Bob Otherperson" not in before
