@@ -12,8 +12,9 @@ from orchestrix.core.common.exceptions import MasterKeyError, PersonalDataError
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository
 from orchestrix.core.eventsourcing.erasure import erase_subject_async, erasure_stream
 from orchestrix.core.eventsourcing.personal_data import AsyncPersonalData
+from orchestrix.core.messaging.personal import REDACTED
 from orchestrix.infrastructure.crypto import AesGcmCipher, generate_master_key
-from orchestrix.infrastructure.postgres import ConnectionPool, PoolConfig
+from orchestrix.infrastructure.postgres import ConnectionPool, PoolConfig, PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.key_store import PostgreSQLKeyStore
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 from test.components.orchestrix.infrastructure.postgres.conftest import SchemaFactory, StoreOpener
@@ -135,3 +136,15 @@ async def test_a_wrong_master_key_is_an_error_not_an_erasure(protect: Protect) -
     other, _ = await protect(schema=store.schema)
     with pytest.raises(MasterKeyError):
         await other.load("customer-1")
+
+
+async def test_the_outbox_opens_personal_fields_only_with_protection(protect: Protect) -> None:
+    store, _ = await protect()
+    outbox = PostgreSQLOutbox(store.pool, store.schema, personal_data=store.personal_data)
+    blind = PostgreSQLOutbox(store.pool, store.schema)
+    await outbox.initialize()
+    await store.save("customer-1", [registered("c-1", "Ann")])
+    async with outbox.claim(10) as batch:
+        assert batch.entries[0].event.name == "Ann"  # type: ignore[attr-defined]
+    async with blind.claim(10) as batch:
+        assert batch.entries[0].event.name is REDACTED  # type: ignore[attr-defined]

@@ -17,8 +17,9 @@ from orchestrix.core.common.exceptions import (
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository
 from orchestrix.core.eventsourcing.erasure import SubjectErased, erase_subject
 from orchestrix.core.eventsourcing.personal_data import PersonalData
+from orchestrix.core.messaging.personal import REDACTED
 from orchestrix.infrastructure.crypto import AesGcmCipher, generate_master_key
-from orchestrix.infrastructure.sqlite import SQLiteAsyncEventStore, SQLiteEventStore
+from orchestrix.infrastructure.sqlite import SQLiteAsyncEventStore, SQLiteEventStore, SQLiteOutbox
 from orchestrix.infrastructure.sqlite.key_store import SQLiteKeyStore
 from test.contracts.event_store import AsyncStoreUnderTest, StoreUnderTest, SyncStoreUnderTest
 from test.contracts.key_store import AsyncKeys, KeyStoreContract, SyncKeys
@@ -124,3 +125,19 @@ def test_a_changed_ciphertext_is_refused(tmp_path: Path) -> None:
             raw.close()
             with pytest.raises(TamperedDataError):
                 store.load("customer-1")
+
+
+async def test_the_outbox_opens_personal_fields_only_with_protection(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    with SQLiteKeyStore(path) as keys:
+        personal = PersonalData(keys, cipher())
+        async with (
+            SQLiteOutbox(path) as blind,
+            SQLiteOutbox(path, personal_data=personal) as outbox,
+        ):
+            with SQLiteEventStore(path, personal_data=personal) as store:
+                store.save("customer-1", [registered("c-1", "Ann")])
+            async with outbox.claim(10) as batch:
+                assert batch.entries[0].event.name == "Ann"  # type: ignore[attr-defined]
+            async with blind.claim(10) as batch:
+                assert batch.entries[0].event.name is REDACTED  # type: ignore[attr-defined]
