@@ -17,7 +17,7 @@ import pytest
 
 from orchestrix.core.common.exceptions import UnknownSubjectError
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.eventsourcing.personal_keys import StoredKeys
+from orchestrix.core.eventsourcing.personal_keys import Rewrap, StoredKeys
 
 
 @dataclass
@@ -49,6 +49,10 @@ class SyncKeys:
     async def erase(self, subject_id: str) -> datetime:
         erased_at: datetime = self.store.erase(subject_id)
         return erased_at
+
+    async def rewrap(self, rewrap: Rewrap) -> int:
+        count: int = self.store.rewrap(rewrap)
+        return count
 
 
 type AsyncKeys = Any
@@ -123,3 +127,15 @@ class KeyStoreContract:
         await key_store.claim("s'; --", [hostile])
         assert await key_store.find([hostile]) == {hostile: KEY_A}
         assert await key_store.streams_of(hostile) == ["s'; --"]
+
+    async def test_rewrapping_replaces_live_keys_only(self, key_store: AsyncKeys) -> None:
+        await key_store.add({"ann": KEY_A, "bob": KEY_B, "carol": KEY_A})
+        await key_store.erase("carol")
+
+        def rewrap(subject: str, wrapped: bytes) -> bytes | None:
+            assert subject != "carol"  # erased keys are never handed out
+            return None if subject == "bob" else b"rewrapped-" + wrapped
+
+        assert await key_store.rewrap(rewrap) == 1
+        found = await key_store.find(["ann", "bob", "carol"])
+        assert found == {"ann": b"rewrapped-" + KEY_A, "bob": KEY_B, "carol": None}

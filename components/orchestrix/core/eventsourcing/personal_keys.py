@@ -9,7 +9,7 @@ stores implement `KeyStore` or `AsyncKeyStore`; the cipher is `orchestrix.infras
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +17,8 @@ from orchestrix.core.common.validation import ValidationError
 
 type StoredKeys = dict[str, bytes | None]
 """Known subjects and their wrapped data keys; None for a subject that was erased."""
+type Rewrap = Callable[[str, bytes], bytes | None]
+"""(subject id, wrapped key) -> the key wrapped by the current master key, or None if it is."""
 
 
 class DataKey(Protocol):
@@ -74,6 +76,11 @@ class KeyStore(Protocol):
         every later call). `UnknownSubjectError` if the subject never had a key."""
         ...
 
+    def rewrap(self, rewrap: Rewrap) -> int:
+        """Replace every live key by `rewrap(subject, wrapped)` where that returns one
+        (rotating the master key: `cipher.rewrap_key`); returns how many were replaced."""
+        ...
+
 
 class AsyncKeyStore(Protocol):
     """`KeyStore` for async stores (PostgreSQL)."""
@@ -90,6 +97,8 @@ class AsyncKeyStore(Protocol):
 
     async def erase(self, subject_id: str) -> datetime: ...
 
+    async def rewrap(self, rewrap: Rewrap) -> int: ...
+
 
 def validate_subject_id(subject_id: object) -> str:
     """A subject id must be non-empty text without NUL characters."""
@@ -103,6 +112,7 @@ __all__ = [
     "Cipher",
     "DataKey",
     "KeyStore",
+    "Rewrap",
     "StoredKeys",
     "validate_subject_id",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 
 from orchestrix.core.common.exceptions import UnknownSubjectError
-from orchestrix.core.eventsourcing.personal_keys import StoredKeys, validate_subject_id
+from orchestrix.core.eventsourcing.personal_keys import Rewrap, StoredKeys, validate_subject_id
 
 
 class InMemoryKeyStore:
@@ -58,6 +58,13 @@ class InMemoryKeyStore:
                     raise UnknownSubjectError(subject_id)
                 self._erased[subject_id] = datetime.now(UTC)
             return self._erased[subject_id]
+
+    def rewrap(self, rewrap: Rewrap) -> int:
+        with self._lock:
+            fresh = {s: rewrap(s, wrapped) for s, wrapped in self._keys.items()}
+            changed = {s: wrapped for s, wrapped in fresh.items() if wrapped is not None}
+            self._keys.update(changed)
+            return len(changed)
 
 
 __all__ = ["InMemoryKeyStore"]

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from orchestrix.core.common.exceptions import UnknownSubjectError
-from orchestrix.core.eventsourcing.personal_keys import StoredKeys, validate_subject_id
+from orchestrix.core.eventsourcing.personal_keys import Rewrap, StoredKeys, validate_subject_id
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._identifiers import quote_schema
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
@@ -50,6 +50,12 @@ class PostgreSQLKeyStore:
             WHERE subject = $1 AND erased_at IS NULL RETURNING erased_at
         """
         self._erased_at = f"SELECT erased_at FROM {keys} WHERE subject = $1"
+        self._live = f"SELECT subject, wrapped_key FROM {keys} WHERE wrapped_key IS NOT NULL"
+        self._rewrap = f"""
+            UPDATE {keys} AS k SET wrapped_key = n.fresh
+            FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS n(subject, old, fresh)
+            WHERE k.subject = n.subject AND k.wrapped_key = n.old
+        """
 
     async def initialize(self) -> None:
         """Open the pool if needed and bring the schema up to date."""
@@ -98,6 +104,21 @@ class PostgreSQLKeyStore:
         if erased_at is None:
             raise UnknownSubjectError(subject_id)
         return erased_at
+
+    async def rewrap(self, rewrap: Rewrap) -> int:
+        """Keys erased meanwhile stay erased: a key is replaced only if it is still the one
+        that was rewrapped."""
+        try:
+            async with self.pool.acquire() as connection:
+                rows = await connection.fetch(self._live)
+                changes = [(s, old, rewrap(s, old)) for s, old in rows]
+                changed = [change for change in changes if change[2] is not None]
+                status = await connection.execute(
+                    self._rewrap, *([change[i] for change in changed] for i in range(3))
+                )
+        except Exception as error:
+            raise_translated(error, "rewrapping the data keys")
+        return int(status.rsplit(" ", 1)[1])
 
     async def vacuum(self) -> None:
         """Rewrite the keys table without the dead row versions of erased keys (`VACUUM

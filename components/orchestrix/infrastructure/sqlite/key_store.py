@@ -18,7 +18,7 @@ from typing import Self
 
 from orchestrix.core.common.exceptions import UnknownSubjectError
 from orchestrix.core.common.logging import get_logger
-from orchestrix.core.eventsourcing.personal_keys import StoredKeys, validate_subject_id
+from orchestrix.core.eventsourcing.personal_keys import Rewrap, StoredKeys, validate_subject_id
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.infrastructure.sqlite._driver import (
     DriverErrors,
@@ -71,6 +71,8 @@ _SUBJECTS_OF = """
 _STREAMS_OF = "SELECT stream_id FROM personal_data_streams WHERE subject = ? ORDER BY stream_id"
 _STATE = "SELECT erased_at FROM personal_data_keys WHERE subject = ?"
 _ERASE = "UPDATE personal_data_keys SET wrapped_key = NULL, erased_at = ? WHERE subject = ?"
+_LIVE = "SELECT subject, wrapped_key FROM personal_data_keys WHERE wrapped_key IS NOT NULL"
+_REWRAP = "UPDATE personal_data_keys SET wrapped_key = ? WHERE subject = ?"
 _logger = get_logger(__name__)
 
 
@@ -129,6 +131,18 @@ class SQLiteKeyStore:
         moment = parse_time(erased_at)
         assert moment is not None
         return moment
+
+    def rewrap(self, rewrap: Rewrap) -> int:
+        with self._lock, DriverErrors("Cannot rewrap data keys"):
+            connection, count = self._connection, 0
+            with immediate_transaction(connection):
+                for subject, wrapped in connection.execute(_LIVE).fetchall():
+                    fresh = rewrap(subject, wrapped)
+                    if fresh is not None:
+                        connection.execute(_REWRAP, (fresh, subject))
+                        count += 1
+            self._truncate_log()  # no copy wrapped by the old master key stays in the log
+        return count
 
     def _truncate_log(self) -> None:
         """Copy the log into the file and empty it, so no old page image keeps the key."""

@@ -141,3 +141,20 @@ async def test_the_outbox_opens_personal_fields_only_with_protection(tmp_path: P
                 assert batch.entries[0].event.name == "Ann"  # type: ignore[attr-defined]
             async with blind.claim(10) as batch:
                 assert batch.entries[0].event.name is REDACTED  # type: ignore[attr-defined]
+
+
+def test_the_master_key_rotates_without_touching_the_events(tmp_path: Path) -> None:
+    path, old, new = tmp_path / "events.db", generate_master_key(), generate_master_key()
+    event = registered("c-1", "Ann")
+    with SQLiteKeyStore(path) as keys:
+        with SQLiteEventStore(
+            path, personal_data=PersonalData(keys, AesGcmCipher.from_base64(old))
+        ) as store:
+            store.save("customer-1", [event])
+        rotating = AesGcmCipher.from_base64(new, previous=[old])
+        assert keys.rewrap(rotating.rewrap_key) == 1
+        assert keys.rewrap(rotating.rewrap_key) == 0
+        with SQLiteEventStore(
+            path, personal_data=PersonalData(keys, AesGcmCipher.from_base64(new))
+        ) as store:
+            assert store.load("customer-1") == [event]
