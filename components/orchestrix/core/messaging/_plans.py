@@ -148,8 +148,19 @@ def _unwrap(hint: Any) -> Any:
 
 
 def _or_redacted(encode: Convert) -> Convert:
+    """A personal field's encoder: it also takes `REDACTED`, and its errors never quote the
+    value (error texts end up in logs)."""
+
     def encode_personal(value: Any) -> Any:
-        return value if value is REDACTED else encode(value)
+        if value is REDACTED:
+            return value
+        try:
+            return encode(value)
+        except Refused:
+            kind = type(value).__name__
+            raise Refused(
+                f"got a {kind} that its annotation does not allow (value not shown: personal data)"
+            ) from None
 
     return encode_personal
 

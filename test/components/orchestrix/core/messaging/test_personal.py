@@ -193,3 +193,9 @@ def test_personal_fields_round_trip_and_erase_on_their_own(event: Profiled) -> N
     for name in ("name", "born", "balance", "nickname", "places"):
         assert getattr(erased, name) is REDACTED
     assert (erased.id, erased.person_id, erased.visits) == (event.id, event.person_id, event.visits)
+
+
+def test_errors_never_quote_a_personal_value() -> None:
+    with pytest.raises(EventEncodingError) as raised:
+        encode_event(profiled(name=12345678))
+    assert "Profiled.name" in str(raised.value) and "12345678" not in str(raised.value)
