@@ -270,7 +270,7 @@ def rebuild(
     `opener`; without one, or without their key, they are `REDACTED`.
     """
     the_plan = plan(cls)
-    redacted: list[str] = []
+    redacted: list[str] | tuple[()] = ()
     try:
         values = data if owned and type(data) is dict else dict(data)
         if the_plan.personal:

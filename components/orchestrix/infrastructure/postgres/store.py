@@ -160,7 +160,9 @@ class PostgreSQLEventStore:
         cannot store, such as a value that does not match its annotation) or
         `StoreUnavailableError`; in each case nothing is written.
         """
-        sealer = await self._sealer(aggregate_id, events, expected_version)
+        sealer: Sealer = refuse_personal
+        if self.personal_data is not None:  # no coroutine on the path without protection
+            sealer = await self._sealer(self.personal_data, aggregate_id, events, expected_version)
         values = _values(aggregate_id, events, expected_version, sealer)
         if values is None:
             return None
@@ -196,7 +198,9 @@ class PostgreSQLEventStore:
         READ or SERIALIZABLE the events must be the transaction's first write (the log order
         needs a fresh snapshot otherwise); under READ COMMITTED anything may come first.
         """
-        sealer = await self._sealer(aggregate_id, events, expected_version)
+        sealer: Sealer = refuse_personal
+        if self.personal_data is not None:
+            sealer = await self._sealer(self.personal_data, aggregate_id, events, expected_version)
         values = _values(aggregate_id, events, expected_version, sealer)
         if values is None:
             return None
@@ -225,22 +229,25 @@ class PostgreSQLEventStore:
             raise  # not reached: with an expected version every error is raised
         return await self._checkpoint(row, aggregate_id, expected_version)
 
+    @staticmethod
     async def _sealer(
-        self, aggregate_id: str, events: Sequence[Event], expected_version: int | None
+        personal: AsyncPersonalData,
+        aggregate_id: str,
+        events: Sequence[Event],
+        expected_version: int | None,
     ) -> Sealer:
-        """How a save seals personal fields: refused without protection; with it, checked
-        input first, so no key is made for a save that cannot happen."""
-        if self.personal_data is None:
-            return refuse_personal
+        """How a protected save seals personal fields; its input is checked first, so no key
+        is made for a save that cannot happen."""
         if not _checked(aggregate_id, events, expected_version):
             return refuse_personal  # an empty batch: nothing to seal
-        return await self.personal_data.sealer_for(aggregate_id, events)
+        return await personal.sealer_for(aggregate_id, events)
 
     async def _opener(self, rows: list[Any], payload: int) -> Opener | None:
-        """The opener of the sealed fields in `rows` (None without protection)."""
-        if self.personal_data is None or not rows:
+        """The opener of the sealed fields in `rows` (payloads in column `payload`)."""
+        personal = self.personal_data
+        if personal is None or not rows:
             return None
-        return await self.personal_data.opener_for([row[payload] for row in rows])
+        return await personal.opener_for([row[payload] for row in rows])
 
     async def _raise_for(
         self,
@@ -313,13 +320,13 @@ class PostgreSQLEventStore:
             async with self.pool.acquire() as connection:
                 rows = await connection.fetch(sql, aggregate_id, from_version, _PAGE)
                 while len(rows) == _PAGE:
-                    opener = await self._opener(rows, 1)
+                    opener = await self._opener(rows, 1) if self.personal_data else None
                     next_page = connection.fetch(sql, aggregate_id, rows[-1][0], _PAGE)
                     rows, decoded = await overlap(next_page, partial(_decode, rows, opener))
                     events += decoded
         except Exception as error:
             raise_translated(error, f"loading stream {aggregate_id!r}")
-        events += _decode(rows, await self._opener(rows, 1))
+        events += _decode(rows, await self._opener(rows, 1) if self.personal_data else None)
         if self.upcasters is None:
             return events
         return await self.upcasters.upcast_to_latest_async(events)
@@ -345,7 +352,7 @@ class PostgreSQLEventStore:
         rows = await self._log_page(cursor, batch_size)
         while True:
             page = rows
-            opener = await self._opener(page, 4)
+            opener = await self._opener(page, 4) if self.personal_data else None
             if len(page) < batch_size:
                 rows, records = [], _records(page, opener)
             else:
