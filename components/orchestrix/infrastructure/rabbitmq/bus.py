@@ -207,7 +207,8 @@ class RabbitMQMessageBus:
         *,
         name: str | None = None,
     ) -> None:
-        """Handle `message_type` (a class, or a topic pattern for events) with `handler`.
+        """Handle messages of exactly `message_type`, or events whose topic matches it when
+        it is a pattern such as `"orders.events.#"`, with `handler`.
 
         An event handler's queue is named after `name`, by default the handler's
         `module.qualname`: processes that subscribe the same handler share its queue.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 
@@ -161,13 +163,13 @@ def test_subscriptions_make_one_queue_per_command_type_and_per_handler() -> None
     subscriptions.add(MoneyDeposited, on_deposit)
     subscriptions.add(AccountClosed, on_deposit)
     subscriptions.add("rabbitmq.#", on_deposit, name="audit")
-    subscriptions.add(Event, on_deposit, name="everything")
+    subscriptions.add(Event, on_deposit, name="bare")
     routes = subscriptions.routes
     assert set(routes) == {
         "t.command.rabbitmq.messages.deposit_money",
         f"t.handler.{__name__}.on_deposit",
         "t.handler.audit",
-        "t.handler.everything",
+        "t.handler.bare",
     }
     handler_route = routes[f"t.handler.{__name__}.on_deposit"]
     assert handler_route.topics == {
@@ -175,8 +177,28 @@ def test_subscriptions_make_one_queue_per_command_type_and_per_handler() -> None
         "rabbitmq.messages.account_closed",
     }
     assert len(handler_route.handlers) == 1  # one call per event, whichever class matched
-    assert routes["t.handler.everything"].topics == {"#"}
-    assert handler_route.handlers_for(AccountClosed(account_id="A")) == [on_deposit]
+    assert routes["t.handler.audit"].topics == {"rabbitmq.#"}
+    assert routes["t.handler.bare"].topics == {naming.topic(Event)}
+    assert handler_route.handlers_for(AccountClosed(account_id="A")) == (on_deposit,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LargeDeposit(MoneyDeposited, type_name="rabbitmq_test.LargeDeposit"):
+    __topic__: ClassVar[str] = "rabbitmq.messages.money_deposited"  # shares its parent's topic
+
+
+def test_a_class_subscription_takes_its_exact_class_only() -> None:
+    """Even a subclass arriving on the same topic is not handed to the parent's handler;
+    a pattern takes whatever its bindings bring."""
+    naming = TopicNaming(app_prefix="test.components.orchestrix.infrastructure")
+    subscriptions = Subscriptions(Topology("t"), naming)
+    by_class = subscriptions.add(MoneyDeposited, on_deposit)
+    by_pattern = subscriptions.add("rabbitmq.messages.money_deposited", on_deposit, name="p")
+    large = LargeDeposit(account_id="A", amount=Decimal(9))
+    assert by_class.handlers_for(large) == ()
+    assert by_pattern.handlers_for(large) == (on_deposit,)
+    subscriptions.add(LargeDeposit, on_deposit)  # the same handler: its route forgets
+    assert by_class.handlers_for(large) == (on_deposit,)
 
 
 def test_subscriptions_refuse_what_cannot_have_a_stable_queue() -> None:
