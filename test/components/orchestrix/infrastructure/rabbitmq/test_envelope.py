@@ -1,4 +1,4 @@
-"""CloudEvents bodies, trace context, queue naming and subscriptions, without a broker."""
+"""CloudEvents bodies, queue naming and subscriptions, without a broker."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from orchestrix.core.messaging.jsonio import load_json
 from orchestrix.core.messaging.message import Command, Event, Message
 from orchestrix.core.messaging.registry import forget_message_class
 from orchestrix.core.messaging.topics import TopicNaming
-from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError, trace_context
+from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError
 from orchestrix.infrastructure.rabbitmq._headers import retries_so_far, without_delivery_state
 from orchestrix.infrastructure.rabbitmq.envelope import decode, encode
 from orchestrix.infrastructure.rabbitmq.subscriptions import Subscriptions, handler_name
@@ -76,27 +76,13 @@ def test_the_body_is_cloudevents_structured_json() -> None:
     assert body["data"]["amount"] == "1"
 
 
-def test_headers_carry_metadata_and_a_w3c_traceparent() -> None:
+def test_headers_carry_correlation_causation_and_actor_but_no_trace_context() -> None:
+    """The trace context is the sending span's, which the bus writes as it sends: the message's
+    own `trace_id` travels in the body."""
     event = AccountClosed(account_id="A", correlation_id="c", actor_id="u", trace_id=TRACE)
-    headers = encode(event).headers
-    assert headers["correlation_id"] == "c" and headers["actor_id"] == "u"
-    assert "causation_id" not in headers
-    assert trace_context.extract(headers) == TRACE
-    assert "traceparent" not in encode(AccountClosed(account_id="A", trace_id="x")).headers
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        None,
-        5,
-        "00-abc-def-01",
-        f"01-{TRACE}-00f067aa0ba902b7-01",
-        f"00-{'0' * 32}-00f067aa0ba902b7-01",
-    ],
-)
-def test_invalid_traceparents_are_ignored(header: object) -> None:
-    assert trace_context.extract({"traceparent": header}) is None
+    encoded = encode(event)
+    assert encoded.headers == {"correlation_id": "c", "actor_id": "u"}
+    assert load_json(encoded.body)["traceid"] == TRACE
 
 
 def test_a_bare_event_of_another_type_is_not_published() -> None:
