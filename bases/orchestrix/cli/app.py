@@ -12,10 +12,11 @@ from orchestrix.cli.commands.db import db
 from orchestrix.cli.commands.demo import demo
 from orchestrix.cli.commands.events import events
 from orchestrix.cli.commands.projection import projection
+from orchestrix.cli.commands.saga import saga
 from orchestrix.cli.commands.stream import stream
 from orchestrix.cli.errors import CommandLine
 
-COMMAND_GROUPS: tuple[click.Command, ...] = (demo, db, stream, events, projection)
+COMMAND_GROUPS: tuple[click.Command, ...] = (demo, db, stream, events, projection, saga)
 
 
 @click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})

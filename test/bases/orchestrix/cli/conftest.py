@@ -7,6 +7,7 @@ The `target` fixture runs a test once per backend. Commands are invoked with the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -25,11 +26,16 @@ from orchestrix.core.eventsourcing.checkpoint import CheckpointStore
 from orchestrix.core.eventsourcing.projection import ProjectionEngine
 from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner
+from orchestrix.core.execution.saga import Saga
+from orchestrix.core.execution.saga_state import SagaState, SagaStateStore
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.postgres.checkpoint_store import PostgreSQLCheckpointStore
+from orchestrix.infrastructure.postgres.saga_state_store import PostgreSQLSagaStateStore
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
 from orchestrix.infrastructure.sqlite.checkpoint_store import SQLiteCheckpointStore
+from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
+from test.bases.orchestrix.cli.order_saga import STEPS, ProcessDied
 from test.bases.orchestrix.cli.parcel_projection import table_of
 
 
@@ -88,6 +94,36 @@ class Target:
                 await runner.catch_up()
 
         asyncio.run(catch_up())
+
+    @asynccontextmanager
+    async def sagas(self) -> AsyncIterator[SagaStateStore]:
+        """The saga store (on SQLite, in the target's file, which may hold sagas only)."""
+        if self.backend == "sqlite":
+            async with SQLiteSagaStateStore(self.dsn) as sagas:
+                yield sagas
+            return
+        async with self.open() as store:
+            assert isinstance(store, PostgreSQLEventStore)
+            yield PostgreSQLSagaStateStore(store.pool, self.schema)
+
+    def run_saga(self, saga_id: str, **arguments: Any) -> None:
+        """Start an `order` saga; a crash (see `order_saga`) leaves it interrupted."""
+
+        async def run() -> None:
+            async with self.sagas() as sagas:
+                with contextlib.suppress(ProcessDied, ValueError):
+                    await Saga("order", STEPS, sagas, saga_id=saga_id).execute(**arguments)
+
+        asyncio.run(run())
+
+    def saga_state(self, saga_id: str) -> SagaState:
+        async def load() -> SagaState:
+            async with self.sagas() as sagas:
+                state = await sagas.load_state(saga_id)
+            assert state is not None
+            return state
+
+        return asyncio.run(load())
 
     def read_model(self) -> dict[str, int]:
         """The rows of the parcels projection's table."""
