@@ -10,13 +10,14 @@ import click
 
 from orchestrix.cli.commands.db import db
 from orchestrix.cli.commands.demo import demo
+from orchestrix.cli.commands.dlq import dlq
 from orchestrix.cli.commands.events import events
 from orchestrix.cli.commands.projection import projection
 from orchestrix.cli.commands.saga import saga
 from orchestrix.cli.commands.stream import stream
 from orchestrix.cli.errors import CommandLine
 
-COMMAND_GROUPS: tuple[click.Command, ...] = (demo, db, stream, events, projection, saga)
+COMMAND_GROUPS: tuple[click.Command, ...] = (demo, db, stream, events, projection, saga, dlq)
 
 
 @click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})
