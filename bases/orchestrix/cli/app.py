@@ -1,6 +1,6 @@
 """The root `orchestrix` command and the list of its command groups.
 
-A new group (say `projection`) is one module in `orchestrix.cli.commands` defining a click
+A new group (say `outbox`) is one module in `orchestrix.cli.commands` defining a click
 group, plus one entry in `COMMAND_GROUPS`.
 """
 
@@ -23,7 +23,8 @@ COMMAND_GROUPS: tuple[click.Command, ...] = (demo, db, stream, events, projectio
 @click.group(cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="orchestrix", prog_name="orchestrix")
 def cli() -> None:
-    """Orchestrix: run the demos, migrate a database, read streams and the event log.
+    """Orchestrix: run the demos, migrate a database, read streams and the event log,
+    inspect and rebuild projections, resume sagas, list and replay dead letters.
 
     Commands that use a store take --dsn: a SQLite file (default: orchestrix.sqlite3) or a
     postgresql:// DSN; ORCHESTRIX_DSN, ORCHESTRIX_STORE and ORCHESTRIX_SCHEMA set them for

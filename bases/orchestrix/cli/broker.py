@@ -21,7 +21,7 @@ try:
     import aiormq.exceptions
 
     from orchestrix.infrastructure.rabbitmq import DeadLetters, RabbitMQMessageBus, Topology
-except ImportError as error:  # pragma: no cover - depends on the installed extras
+except ImportError as error:  # the rabbitmq extra is not installed
     if error.name not in {"aio_pika", "aiormq"}:
         raise
     raise CliError(
