@@ -16,6 +16,7 @@ the site does not show but the Markdown source does, changes how it is tested:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import sys
 import types
@@ -136,3 +137,42 @@ def test_the_readme_links_point_at_files() -> None:
     links = re.findall(r"\]\(((?!https?://)[^)#]+)", prose)
     assert links
     assert [link for link in links if not (ROOT / link).exists()] == []
+
+
+PUBLIC_PACKAGES = (
+    "orchestrix.core.messaging",
+    "orchestrix.core.eventsourcing",
+    "orchestrix.core.common",
+    "orchestrix.core.execution",
+    "orchestrix.infrastructure.memory",
+    "orchestrix.infrastructure.sqlite",
+    "orchestrix.infrastructure.postgres",
+    "orchestrix.infrastructure.rabbitmq",
+    "orchestrix.infrastructure.observability",
+    "orchestrix.testing",
+)
+
+
+def test_the_api_reference_covers_every_public_name() -> None:
+    """Each name a package exports is documented: its module has a `:::` entry in
+    docs/reference/, or a documented module re-exports it in its `__all__`."""
+    entries = {
+        match
+        for page in (ROOT / "docs" / "reference").glob("*.md")
+        for match in re.findall(r"^::: ([\w.]+)$", page.read_text(), re.MULTILINE)
+    }
+    reexported = {
+        (module, name)
+        for module in entries
+        for name in getattr(importlib.import_module(module), "__all__", ())
+    }
+    undocumented = []
+    for package_name in PUBLIC_PACKAGES:
+        package = importlib.import_module(package_name)
+        for name in package.__all__:
+            module = getattr(getattr(package, name), "__module__", "") or ""
+            if not module.startswith("orchestrix.") or module in entries:
+                continue
+            if not any((documented, name) in reexported for documented in entries):
+                undocumented.append(f"{package_name}.{name} (defined in {module})")
+    assert not undocumented, f"add their modules to docs/reference/: {undocumented}"
