@@ -4,7 +4,6 @@ and RabbitMQ's dead-letter queue, seen and replayed from another process."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -16,10 +15,11 @@ from click.testing import Result
 
 from orchestrix.core.common.retry import NoRetry
 from orchestrix.core.messaging.message import Message
-from orchestrix.infrastructure.rabbitmq import DeadLetters, RabbitMQMessageBus, Topology
+from orchestrix.infrastructure.rabbitmq import DeadLetters, RabbitMQMessageBus
 from test.bases.orchestrix.cli.conftest import Target, invoke
 from test.bases.orchestrix.cli.events import ParcelShipped, parcel_history
 from test.bases.orchestrix.cli.parcel_projection import FAILING, parcels
+from test.conftest import delete_rabbitmq_names
 
 MODULE = "test.bases.orchestrix.cli.parcel_projection"
 
@@ -133,20 +133,7 @@ async def broker(rabbitmq_url: str) -> AsyncIterator[Broker]:
     """A namespace of its own; its exchanges and queues are deleted afterwards."""
     chosen = Broker(rabbitmq_url, f"orxcli{uuid.uuid4().hex[:12]}")
     yield chosen
-    topology = Topology(chosen.namespace)
-    queue = topology.handler_queue("labels")
-    connection = await aio_pika.connect(rabbitmq_url)
-    try:
-        for name in (queue, topology.retry_queue(queue), topology.deadletter):
-            channel = await connection.channel()
-            with contextlib.suppress(aio_pika.exceptions.AMQPError):
-                await channel.queue_delete(name)
-        for name in (topology.commands, topology.events, topology.deadletter):
-            channel = await connection.channel()
-            with contextlib.suppress(aio_pika.exceptions.AMQPError):
-                await channel.exchange_delete(name)
-    finally:
-        await connection.close()
+    await asyncio.to_thread(delete_rabbitmq_names, rabbitmq_url, f"{chosen.namespace}.")
 
 
 async def orchestrix(*arguments: str) -> Result:
