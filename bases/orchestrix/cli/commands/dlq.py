@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -45,8 +46,8 @@ def dlq() -> None:
 
 
 def broker_options[R](command: Callable[..., R]) -> Callable[..., R]:
-    """Add `--rabbitmq`, `--amqp-url`, `--namespace` and `--timeout`; the command receives
-    `broker: _Broker | None` (None: the store's projection dead letters)."""
+    """Add `--rabbitmq`, `--amqp-url`, `--namespace` and `--timeout`, which the command
+    passes to `_broker`."""
     options = [
         click.option(
             "--timeout",
@@ -80,13 +81,14 @@ def broker_options[R](command: Callable[..., R]) -> Callable[..., R]:
     return command
 
 
+@dataclass(frozen=True, slots=True)
 class _Broker:
-    """Where the RabbitMQ dead letters are: the broker's URL, the bus's namespace."""
+    """Where the RabbitMQ dead letters are: the broker's URL, the bus's namespace, and how
+    long to wait for it."""
 
-    def __init__(self, url: str, namespace: str, timeout: float) -> None:
-        self.url = url
-        self.namespace = namespace
-        self.timeout = timeout
+    url: str
+    namespace: str
+    timeout: float
 
 
 def _broker(options: dict[str, Any]) -> _Broker | None:
@@ -123,6 +125,8 @@ def list_dead_letters(
     RabbitMQ's dead-letter queue (--rabbitmq), which stay there untouched."""
     broker = _broker(options)
     if broker is not None:
+        if projection_name is not None:
+            raise click.UsageError("--projection is for the projections' dead letters")
         _list_broker(broker, limit, as_json)
         return
     letters = asyncio.run(_projection_letters(store, options["checkpoints"], projection_name))

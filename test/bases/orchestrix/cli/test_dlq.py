@@ -96,6 +96,12 @@ def test_replay_usage_errors(sqlite_target: Target, arguments: list[str], compla
     assert complaint in result.stderr
 
 
+def test_projection_is_not_a_rabbitmq_option() -> None:
+    result = invoke("dlq", "list", "--projection", "p", "--amqp-url", "amqp://h/")
+    assert result.exit_code == 2
+    assert "--projection is for the projections' dead letters" in result.stderr
+
+
 def test_rabbitmq_needs_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ORCHESTRIX_AMQP_URL", raising=False)
     result = invoke("dlq", "list", "--rabbitmq")
