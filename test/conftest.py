@@ -7,8 +7,10 @@ skipped integration test there would hide a broken build.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +56,39 @@ def rabbitmq_url() -> str:
     parts = urlsplit(url)
     require_service("RabbitMQ", parts.hostname or "127.0.0.1", parts.port or 5672)
     return url
+
+
+def delete_rabbitmq_names(url: str, prefix: str) -> None:
+    """Delete every queue and exchange on the broker at `url` whose name starts with `prefix`
+    (listed with `rabbitmqctl`): what a test, or a test run, declared in its namespace."""
+    queues, exchanges = _rabbitmq_names("queues", prefix), _rabbitmq_names("exchanges", prefix)
+    if queues or exchanges:
+        asyncio.run(_delete_rabbitmq_names(url, queues, exchanges))
+
+
+def _rabbitmq_names(kind: str, prefix: str) -> list[str]:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", f"list_{kind}", "name"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return [line for line in listed.stdout.split() if line.startswith(prefix)]
+
+
+async def _delete_rabbitmq_names(url: str, queues: list[str], exchanges: list[str]) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

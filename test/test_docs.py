@@ -6,6 +6,10 @@ the site does not show but the Markdown source does, changes how it is tested:
 - `<!-- docs-test: needs postgres -->`: the block runs against the test server. It reads
   `ORCHESTRIX_DSN` and `ORCHESTRIX_SCHEMA`, which point it at a schema of its own, dropped
   afterwards (skipped without a server, a failure in CI like every PostgreSQL test).
+- `<!-- docs-test: needs rabbitmq -->`: the block runs against the test broker. It reads
+  `ORCHESTRIX_AMQP_URL` and `ORCHESTRIX_AMQP_NAMESPACE`, a namespace of its own whose
+  exchanges and queues are deleted afterwards (skipped without a broker, failing in CI).
+  `needs postgres and rabbitmq` gives a block both.
 - `<!-- docs-test: pending REASON -->`: the block shows an API that is not released yet. It
   still runs and must fail; the day it passes the test fails too, so the marker (and the note
   on the page) go with it. Reported as XFAIL with the reason.
@@ -16,6 +20,7 @@ the site does not show but the Markdown source does, changes how it is tested:
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import sys
 import types
@@ -26,6 +31,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from test.conftest import delete_rabbitmq_names
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 CODE_BLOCK = re.compile(
@@ -33,7 +40,10 @@ CODE_BLOCK = re.compile(
     re.DOTALL,
 )
 OPT_OUT = re.compile(r"(?P<kind>pending|skip)\s+(?P<reason>\S.*)", re.DOTALL)
+NEEDS = re.compile(r"needs (?P<services>\w+(?: and \w+)*)")
+SERVICES = frozenset({"postgres", "rabbitmq"})
 NEEDS_POSTGRES = "needs postgres"
+NEEDS_RABBITMQ = "needs rabbitmq"
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,10 @@ class Example:
     directive: str
 
     @property
-    def needs_postgres(self) -> bool:
-        return self.directive == NEEDS_POSTGRES
+    def needs(self) -> frozenset[str]:
+        """The services the block runs against."""
+        found = NEEDS.fullmatch(self.directive)
+        return frozenset(found["services"].split(" and ")) if found else frozenset()
 
     def marks(self) -> list[pytest.MarkDecorator]:
         opt_out = OPT_OUT.fullmatch(self.directive)
@@ -75,12 +87,18 @@ EXAMPLES = examples()
 def test_example_runs(
     example: Example, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if example.needs_postgres:
+    if "postgres" in example.needs:
         dsn: str = request.getfixturevalue("postgres_dsn")
         schema = f"docs_{uuid.uuid4().hex[:16]}"
         monkeypatch.setenv("ORCHESTRIX_DSN", dsn)
         monkeypatch.setenv("ORCHESTRIX_SCHEMA", schema)
         request.addfinalizer(lambda: asyncio.run(_drop_schema(dsn, schema)))
+    if "rabbitmq" in example.needs:
+        url: str = request.getfixturevalue("rabbitmq_url")
+        namespace = f"docs{uuid.uuid4().hex[:16]}"
+        monkeypatch.setenv("ORCHESTRIX_AMQP_URL", url)
+        monkeypatch.setenv("ORCHESTRIX_AMQP_NAMESPACE", namespace)
+        request.addfinalizer(lambda: delete_rabbitmq_names(url, f"{namespace}."))
     # Run as a real module: dataclasses look their module up in sys.modules.
     module = types.ModuleType(re.sub(r"\W", "_", f"docs_example_{example.where}"))
     monkeypatch.setitem(sys.modules, module.__name__, module)
@@ -101,7 +119,8 @@ def test_there_are_examples() -> None:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
 def test_every_marker_is_known_and_gives_a_reason(example: Example) -> None:
-    assert example.directive in {"", NEEDS_POSTGRES} or OPT_OUT.fullmatch(example.directive), (
+    known_needs = bool(example.needs) and example.needs <= SERVICES
+    assert not example.directive or known_needs or OPT_OUT.fullmatch(example.directive), (
         f"{example.where}: unknown docs-test marker {example.directive!r}"
     )
 
@@ -111,9 +130,18 @@ def test_blocks_that_use_postgres_say_so() -> None:
     unmarked = [
         e.where
         for e in EXAMPLES
-        if ("ORCHESTRIX_DSN" in e.code or "PostgreSQLEventStore" in e.code) and not e.needs_postgres
+        if ("ORCHESTRIX_DSN" in e.code or "PostgreSQLEventStore" in e.code)
+        and "postgres" not in e.needs
     ]
     assert not unmarked, f"add <!-- docs-test: {NEEDS_POSTGRES} --> before: {unmarked}"
+
+
+def test_blocks_that_use_rabbitmq_say_so() -> None:
+    """Without the marker a block would use the broker outside a namespace of its own."""
+    unmarked = [
+        e.where for e in EXAMPLES if "ORCHESTRIX_AMQP_" in e.code and "rabbitmq" not in e.needs
+    ]
+    assert not unmarked, f"add <!-- docs-test: {NEEDS_RABBITMQ} --> before: {unmarked}"
 
 
 def test_python_blocks_use_the_python_fence() -> None:
@@ -136,3 +164,42 @@ def test_the_readme_links_point_at_files() -> None:
     links = re.findall(r"\]\(((?!https?://)[^)#]+)", prose)
     assert links
     assert [link for link in links if not (ROOT / link).exists()] == []
+
+
+PUBLIC_PACKAGES = (
+    "orchestrix.core.messaging",
+    "orchestrix.core.eventsourcing",
+    "orchestrix.core.common",
+    "orchestrix.core.execution",
+    "orchestrix.infrastructure.memory",
+    "orchestrix.infrastructure.sqlite",
+    "orchestrix.infrastructure.postgres",
+    "orchestrix.infrastructure.rabbitmq",
+    "orchestrix.infrastructure.observability",
+    "orchestrix.testing",
+)
+
+
+def test_the_api_reference_covers_every_public_name() -> None:
+    """Each name a package exports is documented: its module has a `:::` entry in
+    docs/reference/, or a documented module re-exports it in its `__all__`."""
+    entries = {
+        match
+        for page in (ROOT / "docs" / "reference").glob("*.md")
+        for match in re.findall(r"^::: ([\w.]+)$", page.read_text(), re.MULTILINE)
+    }
+    reexported = {
+        (module, name)
+        for module in entries
+        for name in getattr(importlib.import_module(module), "__all__", ())
+    }
+    undocumented = []
+    for package_name in PUBLIC_PACKAGES:
+        package = importlib.import_module(package_name)
+        for name in package.__all__:
+            module = getattr(getattr(package, name), "__module__", "") or ""
+            if not module.startswith("orchestrix.") or module in entries:
+                continue
+            if not any((documented, name) in reexported for documented in entries):
+                undocumented.append(f"{package_name}.{name} (defined in {module})")
+    assert not undocumented, f"add their modules to docs/reference/: {undocumented}"

@@ -123,6 +123,16 @@ class CheckpointStoreContract(ProjectionStateStoreContract):
         async with state_store.transaction() as transaction:
             assert (transaction.connection is not None) is self.exactly_once
 
+    async def test_states_lists_every_projection_by_id(self, state_store: Any) -> None:
+        assert await state_store.states() == []
+        await self.save(state_store, state_at(4, projection_id="stock"), START)
+        await self.save(state_store, state_at(7, projection_id="orders"), START)
+        await self.save(state_store, state_at(9, projection_id="orders"), Checkpoint(0, 7))
+        assert await state_store.states() == [
+            state_at(9, projection_id="orders"),
+            state_at(4, projection_id="stock"),
+        ]
+
     # --- dead letters -------------------------------------------------------------------
 
     async def test_dead_letters_are_listed_in_log_order_per_projection(

@@ -1,4 +1,5 @@
-"""The `orchestrix` command line: demos, migrations, streams and the event log from a terminal.
+"""The `orchestrix` command line: demos, migrations, streams, the event log, projections, sagas
+and dead letters from a terminal.
 
 Installed as the `orchestrix` console script by the `cli` extra (`pip install
 'orchestrix[cli]'`), or run as `python -m orchestrix.cli`. Each command group is one module of

@@ -15,9 +15,10 @@ from rich.console import Console
 _PIPE_WIDTH = 200
 
 
-def console() -> Console:
-    """A console on the standard output of the moment (click's test runner swaps it)."""
-    terminal = Console(highlight=False)
+def console(*, stderr: bool = False) -> Console:
+    """A console on the standard output (or error) of the moment (click's test runner swaps
+    them)."""
+    terminal = Console(highlight=False, stderr=stderr)
     if not terminal.is_terminal:
         terminal.width = max(terminal.width, _PIPE_WIDTH)
     return terminal

@@ -1,20 +1,25 @@
 """What each backend does for the commands, through the stores' own code: one module each.
 
 `backend_of(store)` imports the chosen backend's module only, so the SQLite commands work
-without the PostgreSQL driver. Commands that need more of a backend later (checkpoint, saga or
-dead-letter stores) add a function to `Backend` and to each module.
+without the PostgreSQL driver. Commands that need more of a backend add a function to
+`Backend` and to each module. Nothing here creates tables: a database where no projection or
+saga has run yet has none of their tables, and says so by handing out None.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Protocol
 
 from orchestrix.cli.errors import CliError
 from orchestrix.cli.schema import SchemaPlan
 from orchestrix.cli.store_choice import StoreChoice
+from orchestrix.core.eventsourcing.checkpoint import CheckpointStore
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.subscription_lag import LogHead
+from orchestrix.core.execution.saga_state import SagaStateStore
 from orchestrix.core.messaging.message import Event
 
 
@@ -26,6 +31,17 @@ class ReadableStore(Protocol):
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Projections:
+    """The projection side of a store: its log, the log's head, and the checkpoint store
+    (None where no projection has kept a checkpoint yet), described for messages."""
+
+    log: ReadableStore
+    head: LogHead
+    checkpoints: CheckpointStore | None
+    where: str
 
 
 class Backend(Protocol):
@@ -41,6 +57,17 @@ class Backend(Protocol):
 
     def open_event_store(self, store: StoreChoice) -> AbstractAsyncContextManager[ReadableStore]:
         """The event store, opened on its (already migrated) schema."""
+        ...
+
+    def open_projections(
+        self, store: StoreChoice, checkpoints: str | None
+    ) -> AbstractAsyncContextManager[Projections]:
+        """The event store's log and head, and the checkpoint store (on SQLite, in the file
+        `checkpoints` when it is not the event store's)."""
+        ...
+
+    def open_sagas(self, store: StoreChoice) -> AbstractAsyncContextManager[SagaStateStore | None]:
+        """The saga state store, or None where no saga has been stored."""
         ...
 
 
@@ -62,4 +89,4 @@ def backend_of(store: StoreChoice) -> Backend:
     return postgres
 
 
-__all__ = ["Backend", "ReadableStore", "backend_of"]
+__all__ = ["Backend", "Projections", "ReadableStore", "backend_of"]

@@ -81,6 +81,10 @@ class CheckpointStore(ProjectionStateStore, Protocol):
         """A transaction; leaving the block with an error rolls everything back."""
         ...
 
+    async def states(self) -> list[ProjectionState]:
+        """The state of every projection kept here, by projection id (for operators' tools)."""
+        ...
+
     async def dead_letters(self, projection_id: str) -> list[DeadLetteredEvent]:
         """The projection's dead-lettered events, in log order."""
         ...

@@ -44,6 +44,10 @@ class InMemoryCheckpointStore:
         with self._guard:
             self._states.pop(projection_id, None)
 
+    async def states(self) -> list[ProjectionState]:
+        with self._guard:
+            return [self._states[name] for name in sorted(self._states)]
+
     def transaction(self) -> _MemoryTransaction:
         return _MemoryTransaction(self)
 

@@ -17,6 +17,7 @@ NOTIFY_CHANNEL = "orchestrix_events"
 class ProjectionStatements:
     """Statements bound to one schema (its name validated and quoted beforehand)."""
 
+    states: str
     create_state: str
     move_state: str
     save_dead_letter: str
@@ -45,6 +46,12 @@ def projection_statements(schema: str) -> ProjectionStatements:
         last_tx_id = excluded.last_tx_id, updated_at = excluded.updated_at,
         error_count = excluded.error_count, is_healthy = excluded.is_healthy"""
     return ProjectionStatements(
+        # Byte order ("C"), whatever the database's collation: the order of every backend.
+        states=f"""
+            SELECT projection_id, last_event_id, last_position, last_tx_id, updated_at,
+                error_count, is_healthy
+            FROM {schema}.projection_states ORDER BY projection_id COLLATE "C"
+        """,
         # Compare-and-set from the origin: insert, or replace a state still at the origin.
         create_state=f"""
             INSERT INTO {schema}.projection_states AS kept (

@@ -27,6 +27,7 @@ from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool
 from orchestrix.infrastructure.postgres.projection_lock import PostgreSQLProjectionLock
 from orchestrix.infrastructure.postgres.projection_state_store import (
     PostgreSQLProjectionStateStore,
+    state_from_row,
     state_values,
 )
 
@@ -39,6 +40,14 @@ class PostgreSQLCheckpointStore(PostgreSQLProjectionStateStore):
     def __init__(self, pool: ConnectionPool, schema: str = "orchestrix") -> None:
         super().__init__(pool, schema)
         self._sql = projection_statements(quote_schema(schema))
+
+    async def states(self) -> list[ProjectionState]:
+        try:
+            async with self.pool.acquire() as connection:
+                found = await connection.fetch(self._sql.states)
+        except Exception as error:
+            raise_translated(error, "listing the projections' checkpoints")
+        return [state_from_row(row[0], row[1:]) for row in found]
 
     def transaction(self) -> _PostgreSQLTransaction:
         return _PostgreSQLTransaction(self)

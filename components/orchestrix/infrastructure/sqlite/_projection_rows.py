@@ -23,6 +23,7 @@ _STATE_SET = """last_event_id = excluded.last_event_id, last_position = excluded
     error_count = excluded.error_count, is_healthy = excluded.is_healthy"""
 
 SELECT_STATE = f"SELECT {_STATE_COLUMNS} FROM projection_states WHERE projection_id = ?"
+SELECT_STATES = f"SELECT {_STATE_COLUMNS} FROM projection_states ORDER BY projection_id"
 UPSERT_STATE = f"""
     INSERT INTO projection_states ({_STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (projection_id) DO UPDATE SET {_STATE_SET}
@@ -114,6 +115,7 @@ __all__ = [
     "SELECT_DEAD_LETTERS",
     "SELECT_LIVE",
     "SELECT_STATE",
+    "SELECT_STATES",
     "UPSERT_DEAD_LETTER",
     "UPSERT_LIVE",
     "UPSERT_STATE",

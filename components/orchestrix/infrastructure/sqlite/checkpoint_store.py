@@ -94,6 +94,13 @@ class SQLiteCheckpointStore(SQLiteFeature):
             lambda connection: connection.execute(rows.DELETE_STATE, (projection_id,)),
         )
 
+    async def states(self) -> list[ProjectionState]:
+        found = await self._locked(
+            "list the projections' checkpoints",
+            lambda connection: connection.execute(rows.SELECT_STATES).fetchall(),
+        )
+        return [rows.state_from_row(row) for row in found]
+
     def transaction(self) -> _SQLiteTransaction:
         return _SQLiteTransaction(self)
 

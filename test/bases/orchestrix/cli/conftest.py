@@ -7,19 +7,36 @@ The `target` fixture runs a test once per backend. Commands are invoked with the
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 from click.testing import CliRunner, Result
 
 from orchestrix.cli.app import cli
+from orchestrix.core.common.retry import NoRetry
+from orchestrix.core.eventsourcing.checkpoint import CheckpointStore
+from orchestrix.core.eventsourcing.projection import ProjectionEngine
+from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
+from orchestrix.core.eventsourcing.subscription import ProjectionRunner
+from orchestrix.core.execution.saga import Saga
+from orchestrix.core.execution.saga_state import SagaState, SagaStateStore
 from orchestrix.core.messaging.message import Event
+from orchestrix.infrastructure.postgres.checkpoint_store import PostgreSQLCheckpointStore
+from orchestrix.infrastructure.postgres.saga_state_store import PostgreSQLSagaStateStore
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
+from orchestrix.infrastructure.sqlite.checkpoint_store import SQLiteCheckpointStore
+from orchestrix.infrastructure.sqlite.saga_state_store import SQLiteSagaStateStore
+from test.bases.orchestrix.cli.order_saga import STEPS, ProcessDied
+from test.bases.orchestrix.cli.parcel_projection import table_of
 
 
 @dataclass(frozen=True)
@@ -53,10 +70,80 @@ class Target:
 
         asyncio.run(save())
 
+    @asynccontextmanager
+    async def checkpoints(self) -> AsyncIterator[tuple[Any, CheckpointStore]]:
+        """The event store and the checkpoint store beside it, as a worker opens them."""
+        async with self.open() as store:
+            if isinstance(store, PostgreSQLEventStore):
+                yield store, PostgreSQLCheckpointStore(store.pool, self.schema)
+                return
+            async with SQLiteCheckpointStore(self.dsn) as checkpoints:
+                yield store, checkpoints
 
-def invoke(*arguments: str, env: dict[str, str] | None = None) -> Result:
+    def run_projection(
+        self, factory: Callable[[Any], ProjectionEngine], *, skip_failures: bool = False
+    ) -> None:
+        """Run the projection to the end of the log, as a worker would."""
+
+        async def catch_up() -> None:
+            async with self.checkpoints() as (store, checkpoints):
+                on_failure = OnFailure.SKIP if skip_failures else OnFailure.STOP
+                policy = ErrorPolicy(retry=NoRetry(), on_failure=on_failure)
+                runner = ProjectionRunner(factory(checkpoints), store, error_policy=policy)
+                await runner.reset()  # creates the read model's table
+                await runner.catch_up()
+
+        asyncio.run(catch_up())
+
+    @asynccontextmanager
+    async def sagas(self) -> AsyncIterator[SagaStateStore]:
+        """The saga store (on SQLite, in the target's file, which may hold sagas only)."""
+        if self.backend == "sqlite":
+            async with SQLiteSagaStateStore(self.dsn) as sagas:
+                yield sagas
+            return
+        async with self.open() as store:
+            assert isinstance(store, PostgreSQLEventStore)
+            yield PostgreSQLSagaStateStore(store.pool, self.schema)
+
+    def run_saga(self, saga_id: str, **arguments: Any) -> None:
+        """Start an `order` saga; a crash (see `order_saga`) leaves it interrupted."""
+
+        async def run() -> None:
+            async with self.sagas() as sagas:
+                with contextlib.suppress(ProcessDied, ValueError):
+                    await Saga("order", STEPS, sagas, saga_id=saga_id).execute(**arguments)
+
+        asyncio.run(run())
+
+    def saga_state(self, saga_id: str) -> SagaState:
+        async def load() -> SagaState:
+            async with self.sagas() as sagas:
+                state = await sagas.load_state(saga_id)
+            assert state is not None
+            return state
+
+        return asyncio.run(load())
+
+    def read_model(self) -> dict[str, int]:
+        """The rows of the parcels projection's table."""
+
+        async def read() -> dict[str, int]:
+            async with self.checkpoints() as (_, checkpoints):
+                table = table_of(checkpoints)
+                if isinstance(checkpoints, PostgreSQLCheckpointStore):
+                    async with checkpoints.pool.acquire() as connection:
+                        rows = await connection.fetch(f"SELECT parcel_id, events FROM {table}")
+                    return {row[0]: row[1] for row in rows}
+            with sqlite3.connect(self.dsn) as connection:
+                return dict(connection.execute(f"SELECT parcel_id, events FROM {table}"))
+
+        return asyncio.run(read())
+
+
+def invoke(*arguments: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
     """Run `orchestrix ARGUMENTS` in-process, with standard output and error apart."""
-    return CliRunner().invoke(cli, list(arguments), env=env, prog_name="orchestrix")
+    return CliRunner().invoke(cli, list(arguments), env=env, input=input, prog_name="orchestrix")
 
 
 @pytest.fixture

@@ -45,6 +45,14 @@ def test_the_tree_has_the_commands_of_today() -> None:
         "db migrate",
         "stream show",
         "events tail",
+        "projection list",
+        "projection status",
+        "projection rebuild",
+        "saga list",
+        "saga show",
+        "saga resume",
+        "dlq list",
+        "dlq replay",
     }
 
 
@@ -57,6 +65,12 @@ def test_the_tree_has_the_commands_of_today() -> None:
         (["events", "tail", "--after", "x:1"], "is not a checkpoint"),
         (["events", "tail", "--interval", "0"], "Invalid value for '--interval'"),
         (["db", "migrate", "--store", "oracle"], "Invalid value for '--store'"),
+        (["projection", "status"], "Missing argument 'NAME'"),
+        (["projection", "rebuild"], "Missing argument 'MODULE:OBJECT'"),
+        (["projection", "rebuild", "m:o", "--batch-size", "0"], "Invalid value for '--batch-size'"),
+        (["saga", "list", "--status", "lost"], "Invalid value for '--status'"),
+        (["saga", "show"], "Missing argument 'ID'"),
+        (["dlq", "list", "--limit", "0"], "Invalid value for '--limit'"),
     ],
 )
 def test_wrong_arguments_exit_2_with_the_reason(arguments: list[str], complaint: str) -> None:

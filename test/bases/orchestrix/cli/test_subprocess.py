@@ -19,10 +19,13 @@ from test.bases.orchestrix.cli.events import parcel_history
 SCRIPT = Path(sys.executable).with_name("orchestrix")
 
 
-def run(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(
+    *arguments: str, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRIPT), *arguments],
         env={**os.environ, **env},
+        cwd=cwd,
         capture_output=True,
         check=False,
         text=True,

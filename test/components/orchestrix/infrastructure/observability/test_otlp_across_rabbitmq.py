@@ -9,7 +9,6 @@ span it was written in.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import uuid
 from collections.abc import Iterator
@@ -27,15 +26,13 @@ from test.components.orchestrix.infrastructure.observability.otlp_receiver impor
     otlp_http_receiver,
 )
 from test.components.orchestrix.infrastructure.observability.traced_worker import NAMING
-from test.components.orchestrix.infrastructure.rabbitmq.conftest import (
-    RUN_PREFIX,
-    delete_topology,
-)
+from test.components.orchestrix.infrastructure.rabbitmq.conftest import RUN_PREFIX
 from test.components.orchestrix.infrastructure.rabbitmq.messages import (
     DepositMoney,
     MoneyDeposited,
 )
 from test.components.orchestrix.infrastructure.rabbitmq.waiting import start_ready, wait_until
+from test.conftest import delete_rabbitmq_names
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.slow]
 
@@ -47,7 +44,7 @@ KIND_INTERNAL, KIND_PRODUCER, KIND_CONSUMER = 1, 4, 5  # opentelemetry.proto.tra
 def namespace(rabbitmq_url: str) -> Iterator[str]:
     name = f"{RUN_PREFIX}.otlp{uuid.uuid4().hex[:8]}"
     yield name
-    asyncio.run(delete_topology(rabbitmq_url, f"{name}."))
+    delete_rabbitmq_names(rabbitmq_url, f"{name}.")
 
 
 async def test_a_command_handled_in_another_process_continues_its_trace(
