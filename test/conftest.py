@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from urllib.parse import urlsplit
 
+import aio_pika
 import pytest
 
 DEFAULT_POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -54,6 +56,34 @@ def rabbitmq_url() -> str:
     parts = urlsplit(url)
     require_service("RabbitMQ", parts.hostname or "127.0.0.1", parts.port or 5672)
     return url
+
+
+def _broker_names(kind: str, prefix: str) -> list[str]:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", f"list_{kind}", "name"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return [line for line in listed.stdout.split() if line.startswith(prefix)]
+
+
+async def delete_broker_topology(url: str, prefix: str) -> None:
+    """Delete every queue and exchange whose name starts with `prefix` (a test's namespace),
+    including those that worker processes declared."""
+    queues, exchanges = _broker_names("queues", prefix), _broker_names("exchanges", prefix)
+    if not queues and not exchanges:
+        return
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -18,6 +18,15 @@ class DemoProject:
 
 DEMO_PROJECTS = (
     DemoProject(
+        "banking_demo",
+        "orchestrix-banking-demo",
+        "orchestrix-banking-demo",
+        "orchestrix.banking_demo",
+        "banking",
+        (),
+        "  Every balance equals its account's own, rebuilt from its events: True",
+    ),
+    DemoProject(
         "notifications_demo",
         "orchestrix-notifications-demo",
         "orchestrix-notifications-demo",

@@ -39,7 +39,7 @@ class Demo:
 
 
 DEMOS: tuple[Demo, ...] = (
-    Demo("banking", "orchestrix.banking_demo", "Accounts on SQLite: commands, refusals, a restart"),
+    Demo("banking", "orchestrix.banking_demo", "Accounts, transfers, a projected read model"),
     Demo("ecommerce", "orchestrix.ecommerce_demo", "Order state machine, saga refund, deadline"),
     Demo("notifications", "orchestrix.notifications_demo", "Retries, backoff, dead letters"),
     Demo("events-and-commands", "orchestrix.events_and_commands_demo", "Causation chains, buses"),

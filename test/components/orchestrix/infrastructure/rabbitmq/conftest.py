@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import aio_pika
 import pytest
 
 from orchestrix.infrastructure.rabbitmq import RabbitMQMessageBus
-from test.conftest import rabbitmq_test_url
+from test.conftest import delete_broker_topology, rabbitmq_test_url
 
 RUN_PREFIX = f"orxt{uuid.uuid4().hex[:10]}"
 _numbers = itertools.count()
@@ -27,37 +26,11 @@ _numbers = itertools.count()
 type BusOpener = Callable[..., Awaitable[RabbitMQMessageBus]]
 
 
-def _names(kind: str) -> list[str]:
-    listed = subprocess.run(
-        ["rabbitmqctl", "-q", f"list_{kind}", "name"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return [line for line in listed.stdout.split() if line.startswith(RUN_PREFIX)]
-
-
-async def _delete_run_topology(url: str) -> None:
-    queues, exchanges = _names("queues"), _names("exchanges")
-    if not queues and not exchanges:
-        return
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        for queue in queues:
-            await channel.queue_delete(queue)
-        for exchange in exchanges:
-            await channel.exchange_delete(exchange)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _clean_broker_after_the_run() -> Iterator[None]:
     yield
     with contextlib.suppress(OSError, aio_pika.exceptions.AMQPError):  # no broker, no queues
-        asyncio.run(_delete_run_topology(rabbitmq_test_url()))
+        asyncio.run(delete_broker_topology(rabbitmq_test_url(), RUN_PREFIX))
 
 
 @pytest.fixture
