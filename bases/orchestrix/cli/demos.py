@@ -45,6 +45,8 @@ DEMOS: tuple[Demo, ...] = (
     Demo("events-and-commands", "orchestrix.events_and_commands_demo", "Causation chains, buses"),
     Demo("validation", "orchestrix.validation_demo", "Errors naming field and value"),
     Demo("versioning", "orchestrix.versioning_demo", "Upcasting v1 → v2 → v3 on SQLite"),
+    Demo("projection", "orchestrix.projection_demo", "Catch-up, lag, rebuild, blue/green swap"),
+    Demo("tracing", "orchestrix.tracing_demo", "Spans from command to event handler, log ids"),
 )
 
 
