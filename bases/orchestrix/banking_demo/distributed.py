@@ -56,6 +56,7 @@ from orchestrix.banking_demo.story import (
 from orchestrix.banking_demo.transfer_process import TransferProcess
 from orchestrix.core.common.exceptions import BrokerError, StoreError
 from orchestrix.core.messaging.message import Command, Event
+from orchestrix.core.messaging.outbox_relay import OutboxRelay
 
 if TYPE_CHECKING:
     from orchestrix.infrastructure.rabbitmq import RabbitMQMessageBus
@@ -116,8 +117,6 @@ def ready(what: str) -> None:
 
 async def serve_commands(deployment: Deployment) -> None:
     """The command worker, until SIGINT or SIGTERM."""
-    from orchestrix.core.messaging.outbox_relay import OutboxRelay
-
     async with until_signalled() as stop, deployment.stores() as stores, deployment.bus() as bus:
         assert stores.outbox is not None, "PostgreSQL stores come with their outbox"
         await stores.outbox.initialize()  # from now on every saved event enters the outbox

@@ -172,3 +172,20 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     assert exited.value.code == 1
     error = capsys.readouterr().err
     assert error.startswith("banking: PostgreSQL is unavailable") and "Traceback" not in error
+
+
+@pytest.mark.postgres
+def test_an_unreachable_broker_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    postgres_dsn: str,
+    postgres_schema: str,
+) -> None:
+    broker = "amqp://guest:guest@127.0.0.1:1/"  # nothing listens on port 1
+    arguments = ["--distributed", "--role", "api", "--dsn", postgres_dsn, "--broker", broker]
+    monkeypatch.setattr(sys, "argv", ["banking", *arguments, "--schema", postgres_schema])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("banking: Cannot connect to RabbitMQ") and "Traceback" not in error
