@@ -13,6 +13,7 @@ import socket
 import subprocess
 from urllib.parse import urlsplit
 
+import aio_pika
 import pytest
 
 DEFAULT_POSTGRES_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -78,8 +79,6 @@ def _rabbitmq_names(kind: str, prefix: str) -> list[str]:
 
 
 async def _delete_rabbitmq_names(url: str, queues: list[str], exchanges: list[str]) -> None:
-    import aio_pika
-
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel()

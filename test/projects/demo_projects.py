@@ -14,9 +14,19 @@ class DemoProject:
     cli_name: str  # `orchestrix demo run NAME`
     arguments: tuple[str, ...]  # fast, deterministic options for a test run
     prints: str  # a line a successful run prints
+    needs: tuple[str, ...] = ()  # distributions a run needs besides the wheel
 
 
 DEMO_PROJECTS = (
+    DemoProject(
+        "banking_demo",
+        "orchestrix-banking-demo",
+        "orchestrix-banking-demo",
+        "orchestrix.banking_demo",
+        "banking",
+        (),
+        "  Every balance equals its account's own, rebuilt from its events: True",
+    ),
     DemoProject(
         "notifications_demo",
         "orchestrix-notifications-demo",
@@ -61,5 +71,29 @@ DEMO_PROJECTS = (
         "ecommerce",
         (),
         "  payment-deadline processes: 3 of 3 completed; deadlines left: 0",
+    ),
+    DemoProject(
+        "projection_demo",
+        "orchestrix-projection-demo",
+        "orchestrix-projection-demo",
+        "orchestrix.projection_demo",
+        "projection",
+        (),
+        "  rebuilt from the whole log: the same rows again: True",
+    ),
+    DemoProject(
+        "tracing_demo",
+        "orchestrix-tracing-demo",
+        "orchestrix-tracing-demo",
+        "orchestrix.tracing_demo",
+        "tracing",
+        (),
+        "    command.dispatch PlaceOrder",
+        needs=(
+            "opentelemetry-api",
+            "opentelemetry-sdk",
+            "opentelemetry-semantic-conventions",
+            "typing-extensions",
+        ),
     ),
 )

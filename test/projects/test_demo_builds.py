@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -64,8 +65,11 @@ def test_the_wheels_install_and_run_in_a_fresh_environment(
     )
     python = venv / "bin" / "python"
     wheels = [str(wheel) for _, wheel in built.values()]
+    # What a demo needs besides the wheel, at the versions of the workspace, from uv's cache.
+    needs = sorted({f"{name}=={version(name)}" for demo in DEMO_PROJECTS for name in demo.needs})
+    install = [uv(), "pip", "install", "--quiet", "--no-deps", "--offline", "--python"]
     subprocess.run(
-        [uv(), "pip", "install", "--quiet", "--no-deps", "--python", str(python), *wheels],
+        [*install, str(python), *wheels, *needs],
         check=True,
         env=env,
     )

@@ -1,87 +1,158 @@
-"""Banking demo, top to bottom: open an account, move money, survive a restart.
+"""Banking demo, top to bottom: accounts, transfers and a read model kept by a projection.
 
-Run it with `python -m orchestrix.banking_demo [--db PATH]`. Events are kept in SQLite, the
-embedded default store; without `--db` the database lives in a temporary folder.
+A transfer process debits the source, credits the destination, and gives the money back when
+the destination refuses it. Run it with `python -m orchestrix.banking_demo`. Everything is
+kept in SQLite by default, in a temporary file unless `--db FILE` names one; `--store memory`
+keeps it in memory, and `--store postgres --dsn postgresql://...` in PostgreSQL (schema
+`--schema`, default `banking_demo`). `--distributed` runs it as three processes over RabbitMQ
+and PostgreSQL (see `distributed.py`).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import tempfile
 import uuid
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from orchestrix.banking_demo.aggregate import BankAccount
-from orchestrix.banking_demo.handlers import BankingModule
-from orchestrix.banking_demo.models import DepositMoney, OpenAccount, WithdrawMoney
-from orchestrix.core.common.exceptions import ConcurrencyError, HandlerError
-from orchestrix.core.eventsourcing.aggregate import AggregateRepository
-from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
-from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
+from orchestrix.banking_demo.bank import Bank, open_bank
+from orchestrix.banking_demo.distributed import add_distributed_arguments, run_distributed
+from orchestrix.banking_demo.models import (
+    CloseAccount,
+    DepositMoney,
+    OpenAccount,
+    TransferMoney,
+    WithdrawMoney,
+)
+from orchestrix.banking_demo.projection import PROJECTION
+from orchestrix.banking_demo.stores import BankStores, in_memory, in_postgres, in_sqlite
+from orchestrix.banking_demo.story import (
+    OPENING,
+    Narrator,
+    Outcome,
+    account,
+    balance,
+    ids_for,
+    show_read_model,
+)
+from orchestrix.core.common.exceptions import HandlerError, StoreError
+from orchestrix.core.messaging.message import Command
+
+IN_A_TEMPORARY_FILE = "SQLite, in a temporary file (--db FILE keeps it)"
 
 
-def run(db_path: Path) -> Decimal:
-    """Play the demo against the database at `db_path`; returns the final balance."""
-    account_id = f"ACC-{uuid.uuid4().hex[:6].upper()}"
+async def run(stores: BankStores) -> Outcome:
+    """Play the story on `stores`; returns how it ended."""
+    ids, transfer_ids = ids_for(uuid.uuid4().hex[:8])
+    alice, bob, carol = ids["Alice"], ids["Bob"], ids["Carol"]
+    print("Banking demo: accounts, a transfer process manager, a read model kept by a projection.")
+    print(f"Stores: {stores.where}")
 
-    # 1. Wire the banking module to a message bus and a durable event store.
-    with SQLiteEventStore(db_path) as store:
-        bus = InMemoryMessageBus()
-        banking = BankingModule()
-        banking.register(bus, store)
+    async with open_bank(stores, Narrator(ids)) as bank:
+        ledger = bank.ledger
+        print("\n1. Three customers open accounts; the read model shows each at once:")
+        for owner, account_id in ids.items():
+            await bank.execute(
+                OpenAccount(account_id=account_id, owner=owner, initial_deposit=OPENING[owner])
+            )
+            print(f"  {owner:<5}  {account_id}  balance {await balance(ledger, account_id)}")
 
-        # 2. Commands go through the bus; handlers let the aggregate decide and store events.
-        bus.publish(
-            OpenAccount(account_id=account_id, owner="Alice", initial_deposit=Decimal("100.00"))
+        print("\n2. Deposits and withdrawals, each read back from the read model at once:")
+        await bank.execute(DepositMoney(account_id=alice, amount=Decimal("50.25")))
+        print(f"  Alice deposits 50.25: balance {await balance(ledger, alice)}")
+        await bank.execute(WithdrawMoney(account_id=bob, amount=Decimal("20.00")))
+        print(f"  Bob withdraws 20.00: balance {await balance(ledger, bob)}")
+        refused = await refusal(bank, WithdrawMoney(account_id=bob, amount=Decimal("500.00")))
+        print(f"  Bob withdraws 500.00: refused: {refused}")
+
+        print("\n3. Alice sends Bob 70.00; the transfer process debits Alice, then credits Bob:")
+        await bank.execute(
+            TransferMoney(
+                transfer_id=transfer_ids[0], source=alice, destination=bob, amount=Decimal("70.00")
+            )
         )
-        bus.publish(DepositMoney(account_id=account_id, amount=Decimal("50.25")))
-        bus.publish(WithdrawMoney(account_id=account_id, amount=Decimal("30.00")))
-        balance = banking.balances.balances[account_id]
-        print(f"Opened {account_id} for Alice; read model balance: {balance}")
-
-        # 3. A rule violation is never silent: the bus reports which handler failed and why.
-        try:
-            bus.publish(WithdrawMoney(account_id=account_id, amount=Decimal("1000.00")))
-        except HandlerError as error:
-            print(f"Rejected: {error.original_error}")
-
-        # 4. Optimistic concurrency: two writers loaded version 3; only the first may commit.
-        repository = AggregateRepository[BankAccount](event_store=store)
-        first = repository.load(BankAccount, account_id)
-        second = repository.load(BankAccount, account_id)
-        first.deposit(Decimal("1.00"), cause=DepositMoney(account_id=account_id, amount=Decimal(1)))
-        second.deposit(
-            Decimal("2.00"), cause=DepositMoney(account_id=account_id, amount=Decimal(2))
+        print(
+            f"  read model: Alice {await balance(ledger, alice)}, Bob {await balance(ledger, bob)}"
         )
-        repository.save(first)
-        try:
-            repository.save(second)
-        except ConcurrencyError as error:
-            print(f"Second writer refused: {error}")
 
-    # 5. A new process (here: a new store) rebuilds the account from its stored events.
-    with SQLiteEventStore(db_path) as reopened:
-        account = AggregateRepository[BankAccount](event_store=reopened).load(
-            BankAccount, account_id
+        print("\n4. Carol empties and closes her account; then Bob sends her 25.00:")
+        await bank.execute(WithdrawMoney(account_id=carol, amount=OPENING["Carol"]))
+        await bank.execute(CloseAccount(account_id=carol))
+        print(f"  read model: Carol's account is {(await account(ledger, carol)).status}")
+        await bank.execute(
+            TransferMoney(
+                transfer_id=transfer_ids[1], source=bob, destination=carol, amount=Decimal("25.00")
+            )
         )
-        history = reopened.load(account_id)
-    print(f"After reopening: {account.owner} has {account.balance} (version {account.version})")
-    for number, event in enumerate(history, start=1):
-        amount = getattr(event, "amount", None) or getattr(event, "initial_deposit", "")
-        print(f"  {number}. {event.type} {amount}")
-    return account.balance
+        print(f"  read model: Bob {await balance(ledger, bob)}")
+
+        delivery = "exactly once" if stores.checkpoints.exactly_once else "at least once"
+        print(f"\n5. The read model, kept by the projection {PROJECTION} ({delivery}):")
+        outcome = await show_read_model(ledger, stores.events, ids, transfer_ids)
+        lag = await bank.projection.lag()
+        print(f"  Projection lag: {lag.events} events")
+    return replace(outcome, refused=refused)
+
+
+async def refusal(bank: Bank, command: Command) -> Exception:
+    """The error the command's handler refused it with (the bus reports it as HandlerError)."""
+    try:
+        await bank.execute(command)
+    except HandlerError as error:
+        original = error.original_error
+        return original if isinstance(original, Exception) else error
+    raise AssertionError(f"{command.type} was not refused")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, help="SQLite file to keep the events in")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--store", choices=("memory", "sqlite", "postgres"), default="sqlite", help="backend"
+    )
+    parser.add_argument("--db", type=Path, help="SQLite file (default: a temporary one)")
+    parser.add_argument("--dsn", help="PostgreSQL DSN, postgresql://user@host:port/database")
+    parser.add_argument(
+        "--schema",
+        help="PostgreSQL schema (default: banking_demo; distributed: banking_distributed)",
+    )
+    add_distributed_arguments(parser)
     arguments = parser.parse_args()
-    if arguments.db is not None:
-        run(arguments.db)
+    if arguments.distributed:
+        run_distributed(parser, arguments)
         return
-    with tempfile.TemporaryDirectory() as folder:
-        run(Path(folder) / "banking.sqlite3")
+    if arguments.role is not None:
+        parser.error("--role is for --distributed")
+    if arguments.db is not None and arguments.store != "sqlite":
+        parser.error("--db is for --store sqlite")
+    if (arguments.dsn is not None) != (arguments.store == "postgres"):
+        parser.error("--store postgres needs --dsn, and --dsn is only for --store postgres")
+    try:
+        asyncio.run(_run_on(arguments))
+    except StoreError as error:  # the database cannot be reached, say: no traceback for that
+        parser.exit(1, f"{parser.prog}: {error}\n")
+    except ImportError as missing:
+        if missing.name != "asyncpg":
+            raise
+        parser.exit(1, f"{parser.prog}: {missing}\n")
+
+
+async def _run_on(arguments: argparse.Namespace) -> None:
+    async with AsyncExitStack() as stack:
+        opened: AbstractAsyncContextManager[BankStores]
+        if arguments.store == "memory":
+            opened = in_memory()
+        elif arguments.store == "postgres":
+            opened = in_postgres(arguments.dsn, arguments.schema or "banking_demo")
+        elif arguments.db is not None:
+            opened = in_sqlite(arguments.db, f"SQLite file {str(arguments.db)!r}")
+        else:
+            folder = stack.enter_context(tempfile.TemporaryDirectory())
+            opened = in_sqlite(Path(folder) / "bank.sqlite3", IN_A_TEMPORARY_FILE)
+        await run(await stack.enter_async_context(opened))
 
 
 if __name__ == "__main__":

@@ -39,12 +39,14 @@ class Demo:
 
 
 DEMOS: tuple[Demo, ...] = (
-    Demo("banking", "orchestrix.banking_demo", "Accounts on SQLite: commands, refusals, a restart"),
+    Demo("banking", "orchestrix.banking_demo", "Accounts, transfers, a projected read model"),
     Demo("ecommerce", "orchestrix.ecommerce_demo", "Order state machine, saga refund, deadline"),
     Demo("notifications", "orchestrix.notifications_demo", "Retries, backoff, dead letters"),
     Demo("events-and-commands", "orchestrix.events_and_commands_demo", "Causation chains, buses"),
     Demo("validation", "orchestrix.validation_demo", "Errors naming field and value"),
     Demo("versioning", "orchestrix.versioning_demo", "Upcasting v1 → v2 → v3 on SQLite"),
+    Demo("projection", "orchestrix.projection_demo", "Catch-up, lag, rebuild, blue/green swap"),
+    Demo("tracing", "orchestrix.tracing_demo", "Spans from command to event handler, log ids"),
 )
 
 

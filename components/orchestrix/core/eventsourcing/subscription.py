@@ -133,6 +133,7 @@ class ProjectionRunner:
         self._stop = asyncio.Event()
         self._resumed = asyncio.Event()
         self._resumed.set()
+        self._nudged = asyncio.Event()  # a paused loop looks again: resumed, reset or stopping
         self._progress = asyncio.Event()
         self._caught_up = asyncio.Event()
         self._resets: list[asyncio.Future[None]] = []
@@ -185,6 +186,7 @@ class ProjectionRunner:
         for the next start)."""
         self._stop.set()
         self._resumed.set()
+        self._nudged.set()
         self._interrupt()
         task, self._task = self._task, None
         if task is not None:
@@ -198,6 +200,7 @@ class ProjectionRunner:
 
     def resume(self) -> None:
         self._resumed.set()
+        self._nudged.set()
 
     def wake(self) -> None:
         """Read the log now instead of at the next poll (call it after a save)."""
@@ -341,8 +344,12 @@ class ProjectionRunner:
             await follower.close()
 
     async def _paused(self) -> None:
+        """Wait until resumed, or until a reset is asked (it runs paused: a reset of a paused
+        runner empties the model now and leaves the rebuild for `resume()`)."""
         status, self._status = self._status, RunnerStatus.PAUSED
-        await self._resumed.wait()
+        while not self._resumed.is_set() and not self._resets:
+            self._nudged.clear()
+            await self._nudged.wait()
         self._status = status
 
     async def _initial_state(self) -> ProjectionState:
@@ -503,13 +510,15 @@ class ProjectionRunner:
     async def reset(self) -> None:
         """Empty the read model (the engine's reset hooks), forget the dead letters and set
         the checkpoint back to the origin, in one transaction; a running runner then
-        rebuilds from the origin, a stopped one when next started or caught up."""
+        rebuilds from the origin, a paused one once resumed, a stopped one when next started
+        or caught up."""
         if self._follower is None:
             state = await self.checkpoints.load_state(self.projection_id)
             await self._reset_now(state)
             return
         done = asyncio.get_running_loop().create_future()
         self._resets.append(done)
+        self._nudged.set()
         self._interrupt()
         await done
 

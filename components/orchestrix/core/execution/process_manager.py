@@ -130,10 +130,19 @@ class ProcessManager[S]:
             if (handler.correlate or self.correlate_by) is not None
         )
 
-    def subscribe_to(self, bus: Any) -> None:
-        """Subscribe `handle` on an `AsyncMessageBus` to every type in `event_types`."""
+    def subscribe_to(self, bus: Any, *, name: str | None = None) -> None:
+        """Subscribe `handle` on an `AsyncMessageBus` to every type in `event_types`.
+
+        A bus that names each handler's queue (RabbitMQ's `subscribe(..., name=)`) gets
+        `name`, by default `process.<process_type>`: every process manager subscribes the same
+        method, whose own name would put every kind of process manager on one queue.
+        """
+        takes_name = "name" in inspect.signature(bus.subscribe).parameters
+        options = {"name": name or f"process.{self.process_type}"} if takes_name else {}
+        if name is not None and not takes_name:
+            raise ProcessDefinitionError(f"{type(bus).__qualname__} does not name its queues")
         for message_type in self.event_types:
-            bus.subscribe(message_type, self.handle)
+            bus.subscribe(message_type, self.handle, **options)
 
     async def handle(self, message: Message) -> None:
         """Deliver `message` to the instance it correlates to (a bus handler)."""

@@ -34,8 +34,8 @@ def test_run_banking_with_its_own_arguments_then_read_its_stream(tmp_path: Path)
     database = tmp_path / "bank.sqlite3"
     result = invoke("demo", "run", "banking", "--", "--db", str(database))
     assert result.exit_code == 0, result.output
-    assert "After reopening: Alice has" in result.stdout
-    account_id = result.stdout.split("Opened ")[1].split()[0]
+    assert "rebuilt from its events: True" in result.stdout
+    account_id = result.stdout.split("Alice  ")[1].split()[0]
     shown = invoke("stream", "show", account_id, "--dsn", str(database))
     assert shown.exit_code == 0, shown.output
     assert "AccountOpened" in shown.stdout

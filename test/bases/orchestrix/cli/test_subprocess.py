@@ -109,7 +109,7 @@ def test_the_banking_demo_as_a_process_then_its_stream(tmp_path: Path) -> None:
     database = tmp_path / "bank.sqlite3"
     demo = run("demo", "run", "banking", "--", "--db", str(database), env={})
     assert demo.returncode == 0, demo.stderr
-    account_id = demo.stdout.split("Opened ")[1].split()[0]
+    account_id = demo.stdout.split("Alice  ")[1].split()[0]
     shown = run("stream", "show", account_id, "--json", env={"ORCHESTRIX_DSN": str(database)})
     assert shown.returncode == 0, shown.stderr
     assert '"type": "AccountOpened"' in shown.stdout

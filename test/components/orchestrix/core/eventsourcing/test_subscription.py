@@ -205,6 +205,25 @@ async def test_pause_holds_new_batches_until_resumed(
     assert runner.status is RunnerStatus.LIVE
 
 
+async def test_reset_of_a_paused_runner_empties_the_model_and_it_stays_paused(
+    store: Store, checkpoints: InMemoryCheckpointStore, running: list[ProjectionRunner]
+) -> None:
+    model = Balances(checkpoints)
+    checkpoint = await deposit(store, 4)
+    runner = await started(running, ProjectionRunner(model.engine, store))
+    await runner.wait_for(checkpoint, timeout=10)
+    runner.pause()
+    await eventually(lambda: runner.status is RunnerStatus.PAUSED)
+    await asyncio.wait_for(runner.reset(), 10)
+    assert model.balances == {}
+    assert runner.state is not None and runner.state.checkpoint == START
+    await asyncio.sleep(0.05)  # time enough to rebuild, if it were not paused
+    assert (runner.status, model.balances) == (RunnerStatus.PAUSED, {})
+    runner.resume()
+    await runner.wait_for(checkpoint, timeout=10)
+    assert sum(model.balances.values()) == 4
+
+
 async def test_stop_finishes_the_batch_in_progress(
     store: Store, checkpoints: InMemoryCheckpointStore, running: list[ProjectionRunner]
 ) -> None:

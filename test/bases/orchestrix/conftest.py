@@ -1,4 +1,4 @@
-"""A PostgreSQL schema of its own for each test that runs the demo there, dropped afterwards."""
+"""A PostgreSQL schema of its own for each test that runs a demo there, dropped afterwards."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture
 async def postgres_schema(postgres_dsn: str) -> AsyncIterator[str]:
-    schema = f"ecommerce_{uuid.uuid4().hex[:16]}"
+    schema = f"demo_{uuid.uuid4().hex[:16]}"
     yield schema
     connection = await asyncpg.connect(postgres_dsn)
     try:
