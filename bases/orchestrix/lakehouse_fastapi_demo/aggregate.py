@@ -100,7 +100,7 @@ class Dataset(AggregateRoot):
                 raise ValidationError(
                     "must match [A-Za-z_][A-Za-z0-9_]{0,62}", f"columns.{index}.name", column.name
                 )
-            if names.count(column.name) > 1:
+            if column.name in names[:index]:
                 raise ValidationError("repeats a column name", f"columns.{index}.name", column.name)
             if column.treatment is not None and not column.personal:
                 raise ValidationError(

@@ -79,7 +79,7 @@ async def replay_dataset(log: AsyncEventLog, dataset: str) -> dict[str, Any]:
             rebuilt = await view_of(Views(lend), dataset)
         finally:
             connection.close()
-    return {"events": len(recorded), **rebuilt}
+    return {"event_count": len(recorded), **rebuilt}
 
 
 __all__ = ["RecordedLog", "replay_dataset", "view_of"]
