@@ -31,6 +31,7 @@ from orchestrix.core.eventsourcing.projection_errors import ProjectionWaitTimeou
 from orchestrix.lakehouse_fastapi_demo.api import api, files
 from orchestrix.lakehouse_fastapi_demo.errors import (
     AlreadyExistsError,
+    ErasureRunError,
     IllegalTransitionError,
     NotFoundError,
     SignatureError,
@@ -67,6 +68,7 @@ ERRORS: dict[type[Exception], Reply] = {
     AlreadyExistsError: _reply(409, lambda e: {"detail": str(e)}),
     ConcurrencyError: _reply(409, lambda e: {"detail": "changed concurrently: read and retry"}),
     SignatureError: _reply(403, lambda e: {"detail": str(e)}),
+    ErasureRunError: _reply(503, lambda e: {"detail": str(e), "request_id": e.request_id}),
     UploadRejectedError: _reply(400, lambda e: {"detail": str(e)}),
     UploadTooLargeError: _reply(413, lambda e: {"detail": str(e), "limit": e.limit}),
     ProjectionWaitTimeoutError: _reply(

@@ -55,6 +55,14 @@ class UploadRejectedError(LakehouseError):
     """An upload's name is not acceptable (a path, say); nothing was stored."""
 
 
+class ErasureRunError(LakehouseError):
+    """An erasure run failed; its saga undid the file changes, the request stays approved."""
+
+    def __init__(self, request_id: str, cause: Exception) -> None:
+        self.request_id = request_id
+        super().__init__(f"erasure {request_id} failed and was rolled back: {cause}")
+
+
 class UploadTooLargeError(LakehouseError):
     """An upload exceeded the size limit; nothing was stored."""
 
@@ -65,6 +73,7 @@ class UploadTooLargeError(LakehouseError):
 
 __all__ = [
     "AlreadyExistsError",
+    "ErasureRunError",
     "IllegalTransitionError",
     "LakehouseError",
     "NotFoundError",

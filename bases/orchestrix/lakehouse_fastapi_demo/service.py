@@ -18,6 +18,7 @@ from orchestrix.core.eventsourcing.projection_waiting import wait_for_projection
 from orchestrix.core.eventsourcing.subscription import RunnerStatus
 from orchestrix.core.execution.saga_recovery import recover_sagas
 from orchestrix.lakehouse_fastapi_demo.backend import Backend, backend_for
+from orchestrix.lakehouse_fastapi_demo.errors import ErasureRunError
 from orchestrix.lakehouse_fastapi_demo.handlers import LakehouseHandlers
 from orchestrix.lakehouse_fastapi_demo.models import ColumnType, RunErasure, VerifyErasure
 from orchestrix.lakehouse_fastapi_demo.privacy import hasher
@@ -70,7 +71,8 @@ class Lakehouse:
         """Open the backend, start the read model, resume erasure runs a crash interrupted."""
         await self.backend.open()
         await recover_sagas(
-            [self.erasure_run.saga(self.backend.sagas)], older_than=timedelta(minutes=5)
+            [self.erasure_run.saga(self.backend.sagas)],
+            older_than=timedelta(seconds=self.settings.saga_recovery_after),
         )
 
     async def stop(self) -> None:
@@ -101,7 +103,10 @@ class Lakehouse:
         erasure = await self.handlers.erasure(command.request_id)
         erasure.require("run")
         saga = self.erasure_run.saga(self.backend.sagas)
-        last = await saga.execute(request_id=erasure.request_id, subject_id=erasure.subject_id)
+        try:
+            last = await saga.execute(request_id=erasure.request_id, subject_id=erasure.subject_id)
+        except Exception as error:
+            raise ErasureRunError(erasure.request_id, error) from error
         return None if last is None else Checkpoint(*last)
 
     async def verify_erasure(self, command: VerifyErasure) -> Checkpoint | None:

@@ -31,6 +31,9 @@ class Settings:
     docs: bool = True
     wait_timeout: float = 5.0
     """Seconds a command waits for the read model to show its change (read your writes)."""
+    saga_recovery_after: float = 0.0
+    """At start-up, resume erasure runs left unfinished this many seconds ago or earlier;
+    with several server processes, make it longer than a run takes."""
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Settings:
