@@ -13,7 +13,7 @@ few concurrent clients, and times each one.
   the same file with the same durability (WAL, synchronous=FULL). TARGETS.md asks for the
   figures side by side: requests/s and p99 latency.
 - read: `GET /api/batches/<id>` from the projection's table, beside a bare endpoint running
-  the same SELECT on the same table and returning the parsed document. Target: ≥ 0.8 × bare.
+  the same SELECT on the same table and returning the parsed document. Target: at least 0.8 of bare.
 
 Figures from a shared 2-core machine are noisy; compare the ratio, not the absolute numbers.
 """
