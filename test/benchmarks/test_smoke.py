@@ -50,6 +50,15 @@ def run_quick(script: str, *arguments: str) -> str:
         ("bench_repository.py", ["load + replay 1,000 events"]),
         ("bench_codec.py", ["small (3 fields + metadata)", "every type"]),
         (
+            "bench_personal.py",
+            [
+                "seal on save, 3 personal fields",
+                "open on load, 3 personal fields",
+                "memory store, 1 event per save",
+                "floor: raw AES-GCM encryption of one value",
+            ],
+        ),
+        (
             "bench_observability.py",
             [
                 "off runs the plain methods (the code without instrumentation): True",

@@ -25,7 +25,7 @@ from orchestrix.core.common.observability import (
     ObservabilityHooks,
     get_observability,
 )
-from orchestrix.core.common.tracing import AttributeValue, TraceSpan, TracingProvider
+from orchestrix.core.common.tracing import AttributeValue, SpanKind, TraceSpan, TracingProvider
 from orchestrix.core.messaging.message import Command, Message
 
 _logger = logging.getLogger(LOGGER_NAME)
@@ -42,8 +42,10 @@ class Call:
         attributes: Mapping[str, AttributeValue],
         detail: object = None,
         tracing: TracingProvider | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
     ) -> None:
-        """`tracing`, when given, receives the span instead of the process-wide tracer."""
+        """`tracing`, when given, receives the span instead of the process-wide tracer;
+        `kind` is the span's role (a broker's producer and consumer spans)."""
         self.hooks = hooks = get_observability()
         self.detail = detail
         self.reset: Callable[[], None] | None = None
@@ -53,7 +55,7 @@ class Call:
         self.tracing = tracing
         if tracing is not None:
             try:
-                self.span = tracing.open_span(operation, attributes)
+                self.span = tracing.open_span(operation, attributes, kind)
             except Exception:
                 _logger.exception("Tracing provider failed to open %s", operation)
         self.started = time.perf_counter()
@@ -206,6 +208,22 @@ def _end_publish(call: Call, result: object, error: BaseException | None) -> Non
 
 publish_probe = probe(_begin_publish, _end_publish)
 """A bus's `publish`: span `command.dispatch` or `event.publish`, and its metrics."""
+
+
+def _begin_handover(bus: object, message: Message, **options: object) -> Call:
+    return _begin_publish(bus, message)
+
+
+def _end_handover(call: Call, result: object, error: BaseException | None) -> None:
+    seconds = call.finish(error)
+    kind, message = cast(tuple[Kind, Message], call.detail)
+    if state.reports and not kind.is_command:
+        call.hooks.record_event_published(message.type, seconds, succeeded=error is None)
+
+
+broker_publish_probe = probe(_begin_handover, _end_handover)
+"""A broker bus's `publish`: the same span; an event counts as published once the broker has
+it, a command counts where a consumer handles it."""
 
 
 def handler_name(handler: Callable[..., object]) -> str:
@@ -425,6 +443,7 @@ __all__ = [
     "STORE_PROBES",
     "Call",
     "Kind",
+    "broker_publish_probe",
     "handler_name",
     "kind_of",
     "message_attributes",

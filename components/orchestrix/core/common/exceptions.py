@@ -145,6 +145,44 @@ class StoreUsageError(OrchestrixError, TypeError):
     """A store was used through the wrong interface (e.g. sync calls on an async store)."""
 
 
+class PersonalDataError(OrchestrixError):
+    """Personal data cannot be written or read as asked (see the personal-data guide)."""
+
+
+class MissingSubjectError(PersonalDataError, EventEncodingError):
+    """An event holds personal data but not the id of the data subject it belongs to."""
+
+
+class SubjectErasedError(PersonalDataError):
+    """The data subject was erased: no new personal data of theirs is stored, ever."""
+
+    def __init__(self, subject_id: str) -> None:
+        self.subject_id = subject_id
+        super().__init__(f"Data subject {subject_id!r} was erased; its personal data is not kept")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.subject_id,), self.__dict__
+
+
+class UnknownSubjectError(PersonalDataError, LookupError):
+    """No personal data of this data subject was ever stored, so there is nothing to erase."""
+
+    def __init__(self, subject_id: str) -> None:
+        self.subject_id = subject_id
+        super().__init__(f"No personal data of data subject {subject_id!r} is stored")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.subject_id,), self.__dict__
+
+
+class MasterKeyError(PersonalDataError):
+    """The master key is missing or malformed, or is not the one that wrapped a stored key."""
+
+
+class TamperedDataError(PersonalDataError, EventDecodingError):
+    """An encrypted value or key failed authentication: it was changed or damaged."""
+
+
 __all__ = [
     "AggregateNotFoundError",
     "BrokerError",
@@ -155,9 +193,15 @@ __all__ = [
     "EventEncodingError",
     "HandlerError",
     "HandlerFailure",
+    "MasterKeyError",
     "MessageTypeError",
+    "MissingSubjectError",
     "OrchestrixError",
+    "PersonalDataError",
     "StoreError",
     "StoreUnavailableError",
     "StoreUsageError",
+    "SubjectErasedError",
+    "TamperedDataError",
+    "UnknownSubjectError",
 ]

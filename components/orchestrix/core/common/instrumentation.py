@@ -7,6 +7,10 @@ Hot paths are instrumented by class decorators, which cost nothing while nobody 
 `observed_handlers` and registers its cache of them with `track_routes` (the in-memory buses
 register themselves, and deliver from the cache only while observability is on).
 
+A bus that hands messages to a broker uses `instrumented_broker_bus`, and `instrumented`
+with twins built by `probe` around a `Call` for its producer and consumer spans; the trace
+context crosses the broker through `propagation` (`inject_trace_context`, `continue_trace`).
+
 Less frequent work reports through functions that check the switch first:
 `projection_batch` and `record_projection_lag` for projections, `saga_execution` and
 `saga_step` for sagas. All of them go through the process-wide `ObservabilityHooks`; a saga
@@ -17,12 +21,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrix.core.common import _probes
-from orchestrix.core.common._observation import RouteTable, instrument, state, track_routes
+from orchestrix.core.common._observation import (
+    Probe,
+    RouteTable,
+    instrument,
+    state,
+    track_routes,
+)
+from orchestrix.core.common._probes import Call, probe
 from orchestrix.core.common.observability import get_observability
 from orchestrix.core.common.tracing import AttributeValue, TracingProvider
+
+if TYPE_CHECKING:
+    from orchestrix.core.messaging.message import Message
 
 _UNOBSERVED: AbstractContextManager[None] = nullcontext()
 
@@ -30,6 +44,25 @@ _UNOBSERVED: AbstractContextManager[None] = nullcontext()
 def instrumented_bus[C: type](cls: C) -> C:
     """Observe `publish`: a `command.dispatch` or `event.publish` span, and its metrics."""
     return instrument(cls, {"publish": _probes.publish_probe})
+
+
+def instrumented_broker_bus[C: type](cls: C) -> C:
+    """Observe the `publish` of a bus that hands messages to a broker: the same span as
+    `instrumented_bus`; an event counts as published once the broker has it, a command counts
+    as handled where a consumer handles it (that consumer reports `record_command_handled`)."""
+    return instrument(cls, {"publish": _probes.broker_publish_probe})
+
+
+def instrumented[C: type](**probes: Probe) -> Callable[[C], C]:
+    """Observe the methods named by `probes` through the twins their probes build: for the
+    operations the decorators above do not cover, such as a broker's producer and consumer."""
+    return lambda cls: instrument(cls, probes)
+
+
+def message_attributes(message: Message) -> dict[str, AttributeValue]:
+    """The attributes the buses give a message's spans: its type and id (`command.*` or
+    `event.*`), and the correlation, causation and actor ids it carries."""
+    return _probes.message_attributes(_probes.kind_of(message), message)
 
 
 def instrumented_store[C: type](cls: C) -> C:
@@ -139,12 +172,18 @@ def _observed(
 
 
 __all__ = [
+    "Call",
+    "Probe",
     "RouteTable",
+    "instrumented",
+    "instrumented_broker_bus",
     "instrumented_bus",
     "instrumented_repository",
     "instrumented_store",
     "is_observed",
+    "message_attributes",
     "observed_handlers",
+    "probe",
     "projection_batch",
     "record_projection_lag",
     "saga_execution",

@@ -1,5 +1,6 @@
-"""Event sourcing: store protocols, the global log, aggregates, snapshots, upcasting and
-projections (the engine, the subscription runner and the ports of its checkpoint stores)."""
+"""Event sourcing: store protocols, the global log, aggregates, snapshots, upcasting,
+projections (the engine, the subscription runner and the ports of its checkpoint stores) and
+personal-data protection (crypto-shredding)."""
 
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
 from orchestrix.core.eventsourcing.checkpoint import (
@@ -7,8 +8,16 @@ from orchestrix.core.eventsourcing.checkpoint import (
     CheckpointTransaction,
     ProjectionLock,
 )
+from orchestrix.core.eventsourcing.erasure import (
+    SubjectErased,
+    erase_subject,
+    erase_subject_async,
+    erasure_stream,
+)
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
+from orchestrix.core.eventsourcing.personal_data import AsyncPersonalData, PersonalData
+from orchestrix.core.eventsourcing.personal_keys import AsyncKeyStore, Cipher, KeyStore
 from orchestrix.core.eventsourcing.projection import (
     EventHandler,
     ProjectionContext,
@@ -47,11 +56,14 @@ __all__ = [
     "AggregateRepository",
     "AggregateRoot",
     "AsyncEventStore",
+    "AsyncKeyStore",
+    "AsyncPersonalData",
     "Backlog",
     "Checkpoint",
     "CheckpointConflictError",
     "CheckpointStore",
     "CheckpointTransaction",
+    "Cipher",
     "DeadLetteredEvent",
     "ErrorPolicy",
     "EventHandler",
@@ -59,10 +71,12 @@ __all__ = [
     "EventUpcast",
     "EventUpcaster",
     "InMemoryProjectionStateStore",
+    "KeyStore",
     "Lag",
     "LocalWakeUp",
     "LogHead",
     "OnFailure",
+    "PersonalData",
     "ProjectionContext",
     "ProjectionEngine",
     "ProjectionEventHandler",
@@ -78,10 +92,14 @@ __all__ = [
     "ScanningLogHead",
     "Snapshot",
     "StartFrom",
+    "SubjectErased",
     "UpcasterException",
     "UpcasterRegistry",
     "VersionedEvent",
     "WakeUp",
+    "erase_subject",
+    "erase_subject_async",
+    "erasure_stream",
     "promote_when_caught_up",
     "wait_for_projections",
 ]

@@ -162,6 +162,8 @@ def _fast_plan(cls: type) -> FastPlan | None:
     fast: FastPlan | None = None
     if AVAILABLE:
         try:
+            if plan(cls).personal:
+                raise TypeError("sealed and redacted fields are decoded in Python")
             shape, post = _fast_shape(cls)
             fast = FastPlan(decoder(shape), post)
         except (TypeError, ValueError, EventEncodingError):

@@ -3,6 +3,8 @@
 A plan is built once per class from its annotations (`_converters` gives each field's pair of
 functions). Encoding copies the fields at C speed, checks the text fields inline and converts
 the others; rebuilding sets the decoded values on an instance made without `__init__`.
+Fields marked `Personal` are checked and converted like the others, accept `REDACTED`, and are
+sealed or opened by `personal` around that.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.common.exceptions import (
+    EventDecodingError,
+    EventEncodingError,
+    PersonalDataError,
+)
 from orchestrix.core.messaging._converters import (
     Convert,
     Pair,
@@ -22,6 +28,15 @@ from orchestrix.core.messaging._converters import (
     Unsupported,
     converters,
     is_immutable_hint,
+)
+from orchestrix.core.messaging.personal import (
+    REDACTED,
+    REDACTED_FIELDS,
+    SUBJECT_TYPES,
+    Opener,
+    PersonalFields,
+    open_fields,
+    personal_marker,
 )
 
 
@@ -42,6 +57,7 @@ class Plan:
     defaults: tuple[tuple[str, Callable[[], Any]], ...]
     mutable: tuple[str, ...]  # fields whose values may be changed in place
     immutable: bool  # frozen, and no field can hold a mutable value
+    personal: PersonalFields = ()  # the personal fields and their subject fields
 
 
 _plans: dict[type, Plan] = {}
@@ -67,6 +83,7 @@ def _build_plan(cls: type) -> Plan:
     encoders: list[tuple[str, Convert]] = []
     decoders: list[tuple[str, Convert]] = []
     defaults: list[tuple[str, Callable[[], Any]]] = []
+    personal: list[tuple[str, str]] = []
     fields = dataclasses.fields(cls)
     for field in fields:
         hint = hints.get(field.name, Any)
@@ -74,7 +91,14 @@ def _build_plan(cls: type) -> Plan:
             encode, decode = converters(hint, _nested_pair)
         except Unsupported as error:
             raise EventEncodingError(f"{where}.{field.name}: {error}") from None
-        if hint is str:
+        try:
+            marker = personal_marker(hint)
+        except TypeError as error:
+            raise EventEncodingError(f"{where}.{field.name}: {error}") from None
+        if marker is not None:
+            personal.append((field.name, marker.subject))
+            encoders.append((field.name, _or_redacted(encode)))
+        elif hint is str:
             strings.append(field.name)
         elif hint == str | None:
             optional_strings.append(field.name)
@@ -88,6 +112,7 @@ def _build_plan(cls: type) -> Plan:
             defaults.append((field.name, functools.partial(_identity, field.default)))
         elif field.default_factory is not dataclasses.MISSING:
             defaults.append((field.name, field.default_factory))
+    _check_subjects(where, personal, hints)
     frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
     return Plan(
         cls=cls,
@@ -103,7 +128,54 @@ def _build_plan(cls: type) -> Plan:
         defaults=tuple(defaults),
         mutable=tuple(mutable),
         immutable=frozen and not mutable,
+        personal=tuple(personal),
     )
+
+
+def _has_marker(hint: Any) -> bool:
+    try:
+        return personal_marker(hint) is not None
+    except TypeError:
+        return True
+
+
+def _unwrap(hint: Any) -> Any:
+    while isinstance(hint, typing.TypeAliasType):
+        hint = hint.__value__
+    if typing.get_origin(hint) is typing.Annotated:
+        return typing.get_args(hint)[0]
+    return hint
+
+
+def _or_redacted(encode: Convert) -> Convert:
+    """A personal field's encoder: it also takes `REDACTED`, and its errors never quote the
+    value (error texts end up in logs)."""
+
+    def encode_personal(value: Any) -> Any:
+        if value is REDACTED:
+            return value
+        try:
+            return encode(value)
+        except Refused:
+            kind = type(value).__name__
+            raise Refused(
+                f"got a {kind} that its annotation does not allow (value not shown: personal data)"
+            ) from None
+
+    return encode_personal
+
+
+def _check_subjects(where: str, personal: list[tuple[str, str]], hints: dict[str, Any]) -> None:
+    """Each subject field must exist, hold an id (str, int or UUID) and not be personal."""
+    marked = {name for name, _ in personal}
+    for name, subject in personal:
+        hint = _unwrap(hints.get(subject))
+        kinds = [hint, *(_unwrap(arg) for arg in typing.get_args(hint))] if subject in hints else []
+        if subject in marked or not any(kind in SUBJECT_TYPES for kind in kinds):
+            raise EventEncodingError(
+                f"{where}.{name}: Personal(subject={subject!r}) must name a str, int or UUID "
+                f"field of {where} that is not personal itself"
+            )
 
 
 def _slots(cls: type) -> set[str]:
@@ -130,6 +202,16 @@ def _values_getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 def _nested_pair(cls: type) -> Pair:
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except Exception:  # the nested class's own plan reports it
+        hints = {}
+    if any(_has_marker(hint) for hint in hints.values()):
+        raise Unsupported(
+            f"{cls.__qualname__} has personal fields, which only an event's own fields may "
+            "have; mark the field holding it personal instead"
+        )
+
     def encode(value: Any) -> dict[str, Any]:
         if type(value) is not cls:
             raise Refused(f"expected {cls.__qualname__}, got {type(value).__qualname__}")
@@ -169,26 +251,40 @@ def to_data_of(obj: Any, the_plan: Plan, compact: bool = False) -> dict[str, Any
             data[name] = encode(data[name])
     except Refused as error:
         raise Refused(f"{the_plan.cls.__qualname__}.{name}: {error}") from None
+    if the_plan.personal:
+        redacted = [name for name, _ in the_plan.personal if data[name] is REDACTED]
+        if redacted:
+            for name in redacted:
+                del data[name]
+            data[REDACTED_FIELDS] = redacted
     return data
 
 
-def rebuild(cls: type, data: Mapping[str, Any], owned: bool = False) -> Any:
+def rebuild(
+    cls: type, data: Mapping[str, Any], owned: bool = False, opener: Opener | None = None
+) -> Any:
     """Recreate an instance of `cls` from decoded data without running `__init__`.
 
     `owned` means the caller hands `data` over (fresh from the JSON parser), so it is used as
-    the instance's attributes instead of being copied.
+    the instance's attributes instead of being copied. Sealed personal fields are opened with
+    `opener`; without one, or without their key, they are `REDACTED`.
     """
     the_plan = plan(cls)
+    redacted: list[str] | tuple[()] = ()
     try:
         values = data if owned and type(data) is dict else dict(data)
+        if the_plan.personal:
+            redacted = open_fields(values, opener, cls.__qualname__)
         for name, convert in the_plan.decoders:
             value = values.get(name)
             if value is not None:
                 values[name] = convert(value)
-    except EventDecodingError:
+    except (EventDecodingError, PersonalDataError):
         raise
     except Exception as error:  # whatever a decoder meets in damaged data
         raise EventDecodingError(f"Cannot decode {cls.__qualname__}: {error!r}") from error
+    for name in redacted:
+        values[name] = REDACTED
     if values.keys() != the_plan.names:
         complete(values, the_plan)
     return instance(cls, the_plan, values)

@@ -12,6 +12,9 @@ the stored type name, schema version and class hint (`registry`), never from the
 `type` field, which is restored as it was. An unknown type name gives a plain `Event` whose
 `data` holds the domain fields and which remembers where it came from, so saving it again
 writes the same type name, schema version and payload. Bytes come from `jsonio`.
+
+Personal fields (`personal`) are sealed when a store passes a `Sealer` and opened when it
+passes an `Opener`; events of classes without personal fields never meet either.
 """
 
 from __future__ import annotations
@@ -21,20 +24,25 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
+from orchestrix.core.common.exceptions import (
+    EventDecodingError,
+    EventEncodingError,
+    PersonalDataError,
+)
 from orchestrix.core.messaging import _fast
 from orchestrix.core.messaging._converters import Refused
-from orchestrix.core.messaging._plans import plan, rebuild, to_data_of
+from orchestrix.core.messaging._plans import Plan, plan, rebuild, to_data_of
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Event, Message
+from orchestrix.core.messaging.personal import Opener, Sealer, seal_fields
 from orchestrix.core.messaging.registry import class_hint, message_class, registry_generation
 
 _ORIGIN = "__orchestrix_origin__"
 
 
-def _checked_data(obj: Any, compact: bool) -> dict[str, Any]:
+def _checked_data(obj: Any, compact: bool, the_plan: Plan | None = None) -> dict[str, Any]:
     try:
-        return to_data_of(obj, plan(type(obj)), compact)
+        return to_data_of(obj, the_plan or plan(type(obj)), compact)
     except Refused as error:
         raise EventEncodingError(str(error)) from None
     except RecursionError:
@@ -89,19 +97,33 @@ def _class_type(cls: type[Message]) -> StoredType:
     return found
 
 
-def event_to_data(event: Message, *, compact: bool = False) -> dict[str, Any]:
+def event_to_data(
+    event: Message, *, compact: bool = False, sealer: Sealer | None = None
+) -> dict[str, Any]:
     """All fields of an event (or any message), metadata included, as JSON-compatible data.
 
     An event loaded without its class gets back the payload it was loaded from. `compact=True`
     leaves the event's memory layout as it is, for events a store keeps (see `to_data_of`).
+    With a `sealer`, personal fields are sealed (see `personal`); without, they stay plain.
     """
-    data = _checked_data(event, compact)
+    the_plan = plan(type(event))
+    data = _checked_data(event, compact, the_plan)
     if type(event) is Event and stored_type(event).spread:
         domain = data.pop("data")
         if type(domain) is not dict:
             raise EventEncodingError("An unknown event's `data` must stay a dict of its fields")
         data.update(domain)
+    if sealer is not None and the_plan.personal:
+        seal_fields(data, the_plan.personal, sealer, type(event).__qualname__)
     return data
+
+
+def refuse_personal(subject: str, field: str, plain: bytes) -> str:
+    """The `Sealer` of a durable store without personal-data protection: it refuses."""
+    raise PersonalDataError(
+        f"Field {field!r} holds personal data, and this store has no personal-data protection "
+        "to encrypt it: open the store with personal_data=PersonalData(key_store, cipher)"
+    )
 
 
 def event_from_data(
@@ -111,6 +133,7 @@ def event_from_data(
     type_name: str | None = None,
     hint: str | None = None,
     owned: bool = False,
+    opener: Opener | None = None,
 ) -> Event:
     """Rebuild the event class registered for the stored type name (and schema version).
 
@@ -118,7 +141,8 @@ def event_from_data(
     the payload's `type` field names the class. An unknown type name gives a plain `Event`
     whose `data` holds the domain fields, so nothing stored is ever dropped. Several classes
     claiming the name without `hint` naming one raise `MessageTypeError`. With `owned=True`
-    the dict is reused for the event (no copy).
+    the dict is reused for the event (no copy). Sealed personal fields are opened with
+    `opener`, or are `REDACTED` without one.
     """
     if type_name is None:
         type_name = data.get("type")
@@ -128,7 +152,7 @@ def event_from_data(
     if cls is None:
         version = 1 if schema_version is None else schema_version
         return _unknown_event(data, StoredType(type_name, version, hint or ""))
-    return typing.cast(Event, rebuild(cls, data, owned))
+    return typing.cast(Event, rebuild(cls, data, owned, opener))
 
 
 def resolve_class(
@@ -157,9 +181,9 @@ def _unknown_event(data: Mapping[str, Any], origin: StoredType) -> Event:
     return event
 
 
-def encode_event(event: Event, *, compact: bool = False) -> bytes:
+def encode_event(event: Event, *, compact: bool = False, sealer: Sealer | None = None) -> bytes:
     """An event as UTF-8 JSON bytes; `EventEncodingError` if a value cannot be stored."""
-    return dump_json(event_to_data(event, compact=compact))
+    return dump_json(event_to_data(event, compact=compact, sealer=sealer))
 
 
 _readers: dict[tuple[str, int | None, str | None], Callable[[bytes | str], Event]] = {}
@@ -199,22 +223,27 @@ _batch_readers: dict[_Key, Callable[[list[Any]], list[Any] | None] | None] = {}
 
 
 def decode_columns(
-    payloads: list[Any], schema_versions: list[int], type_names: list[str], hints: list[str | None]
+    payloads: list[Any],
+    schema_versions: list[int],
+    type_names: list[str],
+    hints: list[str | None],
+    opener: Opener | None = None,
 ) -> list[Event]:
     """The events of a batch of stored rows, given as columns: payloads of one stored identity
-    are decoded together in C where they can be, the others one by one."""
+    are decoded together in C where they can be, the others one by one; sealed personal
+    fields are opened with `opener` (`REDACTED` without one)."""
     read = event_reader()  # also drops cached decoders when the registry changed
     keys: list[_Key] = list(zip(type_names, schema_versions, hints, strict=True))
     if not keys:
         return []
     if len(set(keys)) == 1:
-        return _decode_group(keys[0], payloads, read)
+        return _decode_group(keys[0], payloads, read, opener)
     groups: dict[_Key, list[int]] = {}
     for index, key in enumerate(keys):
         groups.setdefault(key, []).append(index)
     events: list[Any] = [None] * len(keys)
     for key, indices in groups.items():
-        decoded = _decode_group(key, [payloads[index] for index in indices], read)
+        decoded = _decode_group(key, [payloads[index] for index in indices], read, opener)
         for index, event in zip(indices, decoded, strict=True):
             events[index] = event
     return events
@@ -224,6 +253,7 @@ def _decode_group(
     key: _Key,
     raws: list[Any],
     read: Callable[[bytes | str, int | None, str, str | None], Event],
+    opener: Opener | None,
 ) -> list[Event]:
     if key in _batch_readers:
         batch = _batch_readers[key]
@@ -235,7 +265,19 @@ def _decode_group(
         if events is not None:
             return events
     name, version, hint = key
+    if opener is not None and _has_personal_fields(key):
+        return [_decode_pure(raw, version, name, hint, opener) for raw in raws]
     return [read(raw, version, name, hint) for raw in raws]
+
+
+def _has_personal_fields(key: _Key) -> bool:
+    cls = resolve_class(key[0], key[1], key[2])
+    return cls is not None and has_personal_fields(cls)
+
+
+def has_personal_fields(cls: type) -> bool:
+    """Whether the dataclass `cls` has fields marked `Personal`."""
+    return bool(plan(cls).personal)
 
 
 def event_reader() -> Callable[[bytes | str, int | None, str, str | None], Event]:
@@ -274,12 +316,18 @@ def decode_event(
 
 
 def _decode_pure(
-    raw: bytes | str, schema_version: int | None, type_name: str | None, hint: str | None
+    raw: bytes | str,
+    schema_version: int | None,
+    type_name: str | None,
+    hint: str | None,
+    opener: Opener | None = None,
 ) -> Event:
     data = load_json(raw)
     if not isinstance(data, dict):
         raise EventDecodingError(f"Stored payload is not a JSON object: {raw[:80]!r}")
-    return event_from_data(data, schema_version, type_name=type_name, hint=hint, owned=True)
+    return event_from_data(
+        data, schema_version, type_name=type_name, hint=hint, owned=True, opener=opener
+    )
 
 
 def needs_copy(event: Event) -> bool:
@@ -339,7 +387,9 @@ __all__ = [
     "event_from_data",
     "event_to_data",
     "from_data",
+    "has_personal_fields",
     "needs_copy",
+    "refuse_personal",
     "resolve_class",
     "stored_type",
     "to_data",

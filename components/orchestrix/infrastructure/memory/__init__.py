@@ -10,6 +10,7 @@ from orchestrix.infrastructure.memory.checkpoint_store import (
 )
 from orchestrix.infrastructure.memory.deadline_store import InMemoryDeadlineStore
 from orchestrix.infrastructure.memory.inbox import InMemoryInbox
+from orchestrix.infrastructure.memory.key_store import InMemoryKeyStore
 from orchestrix.infrastructure.memory.outbox import InMemoryOutbox
 from orchestrix.infrastructure.memory.process_store import InMemoryProcessStateStore
 from orchestrix.infrastructure.memory.store import InMemoryEventStore
@@ -22,6 +23,7 @@ __all__ = [
     "InMemoryDeadlineStore",
     "InMemoryEventStore",
     "InMemoryInbox",
+    "InMemoryKeyStore",
     "InMemoryMessageBus",
     "InMemoryOutbox",
     "InMemoryProcessStateStore",

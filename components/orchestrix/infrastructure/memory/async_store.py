@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.personal_data import PersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -16,9 +17,15 @@ from orchestrix.infrastructure.memory.store import InMemoryEventStore
 class InMemoryAsyncEventStore:
     """Async twin of `InMemoryEventStore`; operations never block, so nothing is awaited."""
 
-    def __init__(self, upcasters: UpcasterRegistry | None = None) -> None:
+    def __init__(
+        self,
+        upcasters: UpcasterRegistry | None = None,
+        *,
+        personal_data: PersonalData | None = None,
+    ) -> None:
         self.upcasters = upcasters
-        self._store = InMemoryEventStore()
+        self.personal_data = personal_data
+        self._store = InMemoryEventStore(personal_data=personal_data)
 
     async def save(
         self, aggregate_id: str, events: Sequence[Event], expected_version: int | None = None

@@ -6,16 +6,20 @@ operation atomic across threads. Every save is encoded by the same codec as the 
 stores, so it refuses exactly what they refuse. Events that cannot change (frozen, no list,
 dict or set inside) are kept as the objects that were saved; the others are kept as their
 encoding and decoded afresh on every read, so neither the caller who saved them nor one who
-loaded them can change stored history. Snapshots are kept encoded for the same reason.
+loaded them can change stored history. Snapshots are kept encoded for the same reason. With
+personal-data protection, events with personal fields are kept sealed, as the durable stores
+write them, and opened on every read, so erasing a subject redacts them here too.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import typing
 from array import array
 from collections.abc import Iterator, Sequence
 from itertools import repeat
+from typing import Any
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.common.instrumentation import instrumented_store
@@ -27,34 +31,77 @@ from orchestrix.core.eventsourcing.event_store import (
     validate_stream_id,
     validate_version,
 )
+from orchestrix.core.eventsourcing.personal_data import PersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import EncodedEvent, encode_event, encoded, needs_copy
+from orchestrix.core.messaging.codec import (
+    EncodedEvent,
+    StoredType,
+    encode_event,
+    encoded,
+    has_personal_fields,
+    needs_copy,
+    stored_type,
+)
 from orchestrix.core.messaging.message import Event
 
-type _Kept = Event | EncodedEvent
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Sealed:
+    """An event with personal fields, kept as the sealed encoding a durable store writes."""
+
+    raw: bytes
+    stored: StoredType
+
+
+type _Kept = Event | EncodedEvent | _Sealed
 """An event as the store keeps it: the object itself, or its encoding when it could change."""
 
 
-def _kept(events: Sequence[Event]) -> list[_Kept]:
+def _kept(events: Sequence[Event], personal: PersonalData | None, stream: str) -> list[_Kept]:
     """The events to keep, each encoded first: that is the durable stores' validation."""
+    sealer = None if personal is None else personal.sealer_for(stream, events)
     kept: list[_Kept] = []
     for event in events:
-        raw = encode_event(event, compact=True)  # the event is kept: leave its layout alone
-        kept.append(encoded(event, raw) if needs_copy(event) else event)
+        # The event is kept: leave its layout alone (compact).
+        raw = encode_event(event, compact=True, sealer=sealer)
+        if sealer is not None and has_personal_fields(type(event)):
+            kept.append(_Sealed(raw, stored_type(event)))
+        else:
+            kept.append(encoded(event, raw) if needs_copy(event) else event)
     return kept
 
 
-def _thawed(kept: list[_Kept]) -> list[Event]:
-    return [entry.event() if isinstance(entry, EncodedEvent) else entry for entry in kept]
+def _thawed(kept: list[_Kept], personal: PersonalData | None) -> list[Event]:
+    events: list[Any] = [
+        entry.event() if isinstance(entry, EncodedEvent) else entry for entry in kept
+    ]
+    sealed = [index for index, entry in enumerate(kept) if type(entry) is _Sealed]
+    if sealed and personal is not None:
+        entries = [typing.cast(_Sealed, kept[index]) for index in sealed]
+        opened = personal.decode_columns(
+            [entry.raw for entry in entries],
+            [entry.stored.schema_version for entry in entries],
+            [entry.stored.type_name for entry in entries],
+            [entry.stored.hint for entry in entries],
+        )
+        for index, event in zip(sealed, opened, strict=True):
+            events[index] = event
+    return events
 
 
 @instrumented_store
 class InMemoryEventStore:
     """A thread-safe event store held in process memory."""
 
-    def __init__(self, upcasters: UpcasterRegistry | None = None) -> None:
+    def __init__(
+        self,
+        upcasters: UpcasterRegistry | None = None,
+        *,
+        personal_data: PersonalData | None = None,
+    ) -> None:
         self.upcasters = upcasters
+        self.personal_data = personal_data
         self._lock = threading.Lock()
         self._streams: dict[str, list[_Kept]] = {}
         self._encoded_streams: set[str] = set()  # streams holding an EncodedEvent
@@ -75,7 +122,7 @@ class InMemoryEventStore:
         if not events:
             return None
         validate_events(events)
-        kept = _kept(events)
+        kept = _kept(events, self.personal_data, aggregate_id)
         # acquire/release rather than `with`: on the hot path the context-manager protocol
         # costs several times the lock itself.
         self._lock.acquire()
@@ -101,7 +148,9 @@ class InMemoryEventStore:
                 self._streams[aggregate_id] = kept
             else:
                 stream.extend(kept)
-            if aggregate_id not in self._encoded_streams and EncodedEvent in map(type, kept):
+            if aggregate_id not in self._encoded_streams and any(
+                type(entry) is EncodedEvent or type(entry) is _Sealed for entry in kept
+            ):
                 self._encoded_streams.add(aggregate_id)
             return Checkpoint(0, len(self._log_events))
         finally:
@@ -132,7 +181,9 @@ class InMemoryEventStore:
                 return []
             kept = stream[from_version:]
             encoded_stream = aggregate_id in self._encoded_streams
-        return _thawed(kept) if encoded_stream else kept  # type: ignore[return-value]
+        if encoded_stream:
+            return _thawed(kept, self.personal_data)
+        return kept  # type: ignore[return-value]
 
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -153,7 +204,7 @@ class InMemoryEventStore:
             versions = self._log_versions[start:end]
             encoded_log = bool(self._encoded_streams)
         if encoded_log:
-            events = _thawed(events)  # type: ignore[assignment]
+            events = _thawed(events, self.personal_data)  # type: ignore[assignment]
         positions = range(start + 1, end + 1)
         return list(map(RecordedEvent._make, zip(events, streams, versions, positions, repeat(0))))
 
@@ -161,6 +212,8 @@ class InMemoryEventStore:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
         validate_stream_id(snapshot.aggregate_id)
         state = encode_state(snapshot)
+        if self.personal_data is not None:
+            state = self.personal_data.seal_snapshot(snapshot.aggregate_id, state)
         with self._lock:
             current = self._snapshots.get(snapshot.aggregate_id)
             if current is None or current[0].version <= snapshot.version:
@@ -174,6 +227,8 @@ class InMemoryEventStore:
         if kept is None:
             return None
         snapshot, state = kept
+        if self.personal_data is not None:
+            state = self.personal_data.open_snapshot(aggregate_id, state)
         return dataclasses.replace(snapshot, state=decode_state(aggregate_id, state))
 
 

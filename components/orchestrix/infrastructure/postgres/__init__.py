@@ -5,6 +5,10 @@ runners need (checkpoints beside the read model, advisory locks, LISTEN/NOTIFY w
 log's head), the measured connection pool (`connection_pool`), the transactional outbox and the
 inbox, and the schema migrations they share (`schema`). asyncpg is imported only inside this
 package; without it, importing the package says how to install it.
+The event store (`store`), the projection, saga, process and deadline stores, the measured
+connection pool (`connection_pool`), the transactional outbox and the inbox, the key store of
+personal-data protection, and the schema migrations they share (`schema`). asyncpg is imported
+only inside this package; without it, importing the package says how to install it.
 """
 
 try:
@@ -27,6 +31,7 @@ from orchestrix.infrastructure.postgres.connection_pool import (
 from orchestrix.infrastructure.postgres.deadline_store import PostgreSQLDeadlineStore
 from orchestrix.infrastructure.postgres.inbox import PostgreSQLInbox
 from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
+from orchestrix.infrastructure.postgres.key_store import PostgreSQLKeyStore
 from orchestrix.infrastructure.postgres.log_head import PostgreSQLLogHead
 from orchestrix.infrastructure.postgres.outbox import PostgreSQLOutbox
 from orchestrix.infrastructure.postgres.process_store import PostgreSQLProcessStateStore
@@ -50,6 +55,7 @@ __all__ = [
     "PostgreSQLDeadlineStore",
     "PostgreSQLEventStore",
     "PostgreSQLInbox",
+    "PostgreSQLKeyStore",
     "PostgreSQLLogHead",
     "PostgreSQLOutbox",
     "PostgreSQLProcessStateStore",

@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 
 from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.personal_data import AsyncPersonalData
 from orchestrix.core.messaging.codec import decode_columns
 from orchestrix.core.messaging.outbox import OutboxBatch, OutboxEntry, in_stream_order
 from orchestrix.infrastructure.postgres._errors import raise_translated
@@ -51,12 +52,20 @@ class PostgreSQLOutbox:
 
     `initialize()` brings the schema up to date and enables the trigger: events saved from
     then on go to the outbox. `disable()` drops the trigger. A claim is leased for `lease`
-    seconds (how long a dead relay's entries wait); the pool belongs to the caller.
+    seconds (how long a dead relay's entries wait); the pool belongs to the caller. With the
+    store's `personal_data`, claimed events carry their personal fields in clear for the relay
+    to publish; without, those fields are `REDACTED`.
     """
 
     def __init__(
-        self, pool: ConnectionPool, schema: str = "orchestrix", *, lease: float = 30.0
+        self,
+        pool: ConnectionPool,
+        schema: str = "orchestrix",
+        *,
+        lease: float = 30.0,
+        personal_data: AsyncPersonalData | None = None,
     ) -> None:
+        self.personal_data = personal_data
         quoted = quote_schema(schema)
         if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease > 0:
             raise ValidationError("must be a positive number of seconds", "lease", lease)
@@ -156,11 +165,14 @@ class PostgreSQLOutbox:
             return []
         streams = sorted({row[1] for row in rows})
         oldest = dict(await connection.fetch(self._oldest_pending, streams))
+        payloads = [row[3] for row in rows]
+        personal = self.personal_data
         events = decode_columns(
-            [row[3] for row in rows],
+            payloads,
             [row[4] for row in rows],
             [row[5] for row in rows],
             [row[6] for row in rows],
+            None if personal is None else await personal.opener_for(payloads),
         )
         candidates = [
             OutboxEntry(row[0], row[1], row[2], event)

@@ -6,7 +6,9 @@ stored as the codec's exact JSON text in a `json` column, with the type name and
 beside it, and decoded back into their registered classes (a batch of rows at a time);
 the global log is read with the transaction-id cursor of SPEC §4, up to a horizon that waits
 only for transactions that write events (`_horizon`), so a reader never skips an event that
-commits after one it has already passed and is never stalled by unrelated work.
+commits after one it has already passed and is never stalled by unrelated work. Events with
+personal fields are refused unless the store has personal-data protection (`personal_data`),
+which seals them on save and opens them on load.
 """
 
 from __future__ import annotations
@@ -39,10 +41,17 @@ from orchestrix.core.eventsourcing.event_store import (
     validate_stream_id,
     validate_version,
 )
+from orchestrix.core.eventsourcing.personal_data import AsyncPersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
-from orchestrix.core.messaging.codec import decode_columns, encode_event, stored_type
+from orchestrix.core.messaging.codec import (
+    decode_columns,
+    encode_event,
+    refuse_personal,
+    stored_type,
+)
 from orchestrix.core.messaging.message import Event
+from orchestrix.core.messaging.personal import Opener, Sealer
 from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import EventStatements, event_statements
 from orchestrix.infrastructure.postgres._horizon import LogHoldback, writer_lock_key
@@ -87,6 +96,7 @@ class PostgreSQLEventStore:
     _: KW_ONLY
     schema: str = "orchestrix"
     upcasters: UpcasterRegistry | None = field(default=None, compare=False)
+    personal_data: AsyncPersonalData | None = field(default=None, compare=False)
     commit_wait: float = 1.0
     holdback_warning: float = 10.0
     pool: ConnectionPool = field(init=False, repr=False, compare=False)
@@ -150,7 +160,10 @@ class PostgreSQLEventStore:
         cannot store, such as a value that does not match its annotation) or
         `StoreUnavailableError`; in each case nothing is written.
         """
-        values = _values(aggregate_id, events, expected_version)
+        sealer: Sealer = refuse_personal
+        if self.personal_data is not None:  # no coroutine on the path without protection
+            sealer = await self._sealer(self.personal_data, aggregate_id, events, expected_version)
+        values = _values(aggregate_id, events, expected_version, sealer)
         if values is None:
             return None
         if expected_version is not None:
@@ -185,7 +198,10 @@ class PostgreSQLEventStore:
         READ or SERIALIZABLE the events must be the transaction's first write (the log order
         needs a fresh snapshot otherwise); under READ COMMITTED anything may come first.
         """
-        values = _values(aggregate_id, events, expected_version)
+        sealer: Sealer = refuse_personal
+        if self.personal_data is not None:
+            sealer = await self._sealer(self.personal_data, aggregate_id, events, expected_version)
+        values = _values(aggregate_id, events, expected_version, sealer)
         if values is None:
             return None
         if not connection.is_in_transaction():
@@ -212,6 +228,26 @@ class PostgreSQLEventStore:
             await self._raise_for(error, aggregate_id, events, expected_version)
             raise  # not reached: with an expected version every error is raised
         return await self._checkpoint(row, aggregate_id, expected_version)
+
+    @staticmethod
+    async def _sealer(
+        personal: AsyncPersonalData,
+        aggregate_id: str,
+        events: Sequence[Event],
+        expected_version: int | None,
+    ) -> Sealer:
+        """How a protected save seals personal fields; its input is checked first, so no key
+        is made for a save that cannot happen."""
+        if not _checked(aggregate_id, events, expected_version):
+            return refuse_personal  # an empty batch: nothing to seal
+        return await personal.sealer_for(aggregate_id, events)
+
+    async def _opener(self, rows: list[Any], payload: int) -> Opener | None:
+        """The opener of the sealed fields in `rows` (payloads in column `payload`)."""
+        personal = self.personal_data
+        if personal is None or not rows:
+            return None
+        return await personal.opener_for([row[payload] for row in rows])
 
     async def _raise_for(
         self,
@@ -284,12 +320,13 @@ class PostgreSQLEventStore:
             async with self.pool.acquire() as connection:
                 rows = await connection.fetch(sql, aggregate_id, from_version, _PAGE)
                 while len(rows) == _PAGE:
+                    opener = await self._opener(rows, 1) if self.personal_data else None
                     next_page = connection.fetch(sql, aggregate_id, rows[-1][0], _PAGE)
-                    rows, decoded = await overlap(next_page, partial(_decode, rows))
+                    rows, decoded = await overlap(next_page, partial(_decode, rows, opener))
                     events += decoded
         except Exception as error:
             raise_translated(error, f"loading stream {aggregate_id!r}")
-        events += _decode(rows)
+        events += _decode(rows, await self._opener(rows, 1) if self.personal_data else None)
         if self.upcasters is None:
             return events
         return await self.upcasters.upcast_to_latest_async(events)
@@ -315,15 +352,16 @@ class PostgreSQLEventStore:
         rows = await self._log_page(cursor, batch_size)
         while True:
             page = rows
+            opener = await self._opener(page, 4) if self.personal_data else None
             if len(page) < batch_size:
-                rows, records = [], _records(page)
+                rows, records = [], _records(page, opener)
             else:
                 try:
                     async with self.pool.acquire() as connection:
                         next_page = connection.fetch(
                             self._sql.read_all, page[-1][0], page[-1][1], batch_size
                         )
-                        rows, records = await overlap(next_page, partial(_records, page))
+                        rows, records = await overlap(next_page, partial(_records, page, opener))
                 except Exception as error:
                     raise_translated(error, "reading the event log")
             if self.upcasters is not None:
@@ -393,7 +431,10 @@ class PostgreSQLEventStore:
     async def save_snapshot_async(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
         validate_stream_id(snapshot.aggregate_id)
-        state = encode_state(snapshot).decode()
+        encoded = encode_state(snapshot)
+        if self.personal_data is not None:
+            encoded = await self.personal_data.seal_snapshot(snapshot.aggregate_id, encoded)
+        state = encoded.decode()
         try:
             async with self.pool.acquire() as connection:
                 await connection.execute(
@@ -420,6 +461,8 @@ class PostgreSQLEventStore:
         if row is None:
             return None
         aggregate_type, version, state, taken_at, schema_version = row
+        if self.personal_data is not None:
+            state = await self.personal_data.open_snapshot(aggregate_id, state)
         state = decode_state(aggregate_id, state)
         return Snapshot(aggregate_id, aggregate_type, version, state, taken_at, schema_version)
 
@@ -428,22 +471,29 @@ class PostgreSQLEventStore:
 
 
 def _values(
-    aggregate_id: str, events: Sequence[Event], expected_version: int | None
+    aggregate_id: str, events: Sequence[Event], expected_version: int | None, sealer: Sealer
 ) -> tuple[Any, ...] | None:
     """The append statement's parameters after the stream and version (scalars for one
     event, one array per column for a batch), None for an empty batch; bad input is refused
     here, before anything is sent."""
+    if not _checked(aggregate_id, events, expected_version):
+        return None
+    if len(events) == 1:
+        return _row(events[0], sealer)
+    return tuple(zip(*(_row(event, sealer) for event in events), strict=True))
+
+
+def _checked(aggregate_id: str, events: Sequence[Event], expected_version: int | None) -> bool:
+    """Refuse bad input of a save; False for an empty batch."""
     validate_stream_id(aggregate_id)
     validate_expected_version(expected_version)
     if not events:
-        return None
+        return False
     validate_events(events)
-    if len(events) == 1:
-        return _row(events[0])
-    return tuple(zip(*map(_row, events), strict=True))
+    return True
 
 
-def _row(event: Event) -> tuple[Any, ...]:
+def _row(event: Event, sealer: Sealer) -> tuple[Any, ...]:
     """The values an append statement takes after the stream and version (as scalars for one
     event, one array each for a batch); the payload is encoded here, so a bad event fails
     before anything is sent."""
@@ -457,24 +507,32 @@ def _row(event: Event) -> tuple[Any, ...]:
         event.trace_id,
         event.actor_id,
         event.timestamp,
-        encode_event(event).decode(),
+        encode_event(event, sealer=sealer).decode(),
         stored.hint,
     )
 
 
-def _decode(rows: list[Any]) -> list[Event]:
+def _decode(rows: list[Any], opener: Opener | None) -> list[Event]:
     """Events from `load` rows (version, payload, schema version, type name, class hint),
     decoded as a batch."""
     return decode_columns(
-        [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        opener,
     )
 
 
-def _records(rows: list[Any]) -> list[RecordedEvent]:
+def _records(rows: list[Any], opener: Opener | None) -> list[RecordedEvent]:
     """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
     version, type name, class hint), decoded as a batch."""
     events = decode_columns(
-        [r[4] for r in rows], [r[5] for r in rows], [r[6] for r in rows], [r[7] for r in rows]
+        [r[4] for r in rows],
+        [r[5] for r in rows],
+        [r[6] for r in rows],
+        [r[7] for r in rows],
+        opener,
     )
     columns = [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows], [r[0] for r in rows]
     return list(map(RecordedEvent._make, zip(events, *columns, strict=True)))

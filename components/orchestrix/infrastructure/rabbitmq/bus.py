@@ -9,6 +9,10 @@ dead letters, `publisher` for confirms across reconnects.
 
 Unlike the in-process buses, `publish` does not run the handlers: a handler's failure is the
 consumer's business (retried, then dead-lettered), never the publisher's.
+
+The active trace context travels in each message's headers (W3C `traceparent`) and the
+consumer continues it; with observability on, the bus opens the same spans as the in-memory
+buses plus a producer and a consumer span (see `observation`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from aio_pika.abc import (
 
 from orchestrix.core.common.exceptions import BrokerError, BrokerUnavailableError
 from orchestrix.core.common.logging import get_logger
+from orchestrix.core.common.propagation import inject_trace_context
 from orchestrix.core.common.retry import ExponentialBackoff, RetryPolicy
 from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Command, Message
@@ -38,6 +43,7 @@ from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.rabbitmq import _headers as h
 from orchestrix.infrastructure.rabbitmq import envelope
 from orchestrix.infrastructure.rabbitmq.delivery import Deliveries
+from orchestrix.infrastructure.rabbitmq.observation import observed_bus
 from orchestrix.infrastructure.rabbitmq.publisher import Publisher
 from orchestrix.infrastructure.rabbitmq.subscriptions import Route, Subscriptions
 from orchestrix.infrastructure.rabbitmq.topology import Topology
@@ -47,6 +53,7 @@ _logger = get_logger(__name__)
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
+@observed_bus
 class RabbitMQMessageBus:
     """An `AsyncMessageBus` on RabbitMQ (aio-pika, robust connection, publisher confirms).
 
@@ -173,6 +180,13 @@ class RabbitMQMessageBus:
             await self._ensure_command_queue(topic)
         else:
             exchange = self.topology.events
+        await self._send(message, exchange, topic, encoded)
+
+    async def _send(
+        self, message: Message, exchange: str, topic: str, encoded: envelope.Encoded
+    ) -> None:
+        """Send with the active trace context in the headers; wait for the broker's confirm."""
+        inject_trace_context(encoded.headers)
         amqp = aio_pika.Message(
             encoded.body,
             headers=encoded.headers,
@@ -207,7 +221,8 @@ class RabbitMQMessageBus:
         *,
         name: str | None = None,
     ) -> None:
-        """Handle `message_type` (a class, or a topic pattern for events) with `handler`.
+        """Handle messages of exactly `message_type`, or events whose topic matches it when
+        it is a pattern such as `"orders.events.#"`, with `handler`.
 
         An event handler's queue is named after `name`, by default the handler's
         `module.qualname`: processes that subscribe the same handler share its queue.

@@ -7,11 +7,16 @@ policy's delay (a copy with `x-retry-count` + 1 goes to the queue's retry queue 
 original is acked); once the policy (or the message's `x-max-retries`) says no more, the
 message is dead-lettered with the error. Settling never raises: if the broker is gone, the
 unacked delivery comes back after the reconnect, and the inbox absorbs the repeat.
+
+The handlers run in the trace whose context the message's headers carry (`continue_trace`),
+so what they publish continues it, observed or not; observed, `_consume` is twinned with
+the `rabbitmq.consume` span (see `observation`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +25,13 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from orchestrix.core.common.exceptions import EventDecodingError
 from orchestrix.core.common.logging import get_logger
+from orchestrix.core.common.propagation import continue_trace
 from orchestrix.core.common.retry import RetryPolicy
 from orchestrix.core.messaging.dead_letter_queue import DeadLetterReason
 from orchestrix.core.messaging.message import Message
 from orchestrix.infrastructure.rabbitmq import _headers as h
 from orchestrix.infrastructure.rabbitmq.envelope import UnknownMessageTypeError, decode
+from orchestrix.infrastructure.rabbitmq.observation import observed_deliveries
 from orchestrix.infrastructure.rabbitmq.publisher import Publisher
 from orchestrix.infrastructure.rabbitmq.subscriptions import Route
 from orchestrix.infrastructure.rabbitmq.topology import Topology
@@ -37,6 +44,15 @@ UNKNOWN_MESSAGE_TYPE = "unknown_message_type"
 """No class in the consuming process is registered for the message's type."""
 
 
+@dataclass(frozen=True, slots=True)
+class Consumed:
+    """What became of one delivery: the message, if it could be rebuilt, and what failed."""
+
+    message: Message | None
+    error: Exception | None = None
+
+
+@observed_deliveries
 class Deliveries:
     """Handles the deliveries of a bus's queues with its retry policy and publisher."""
 
@@ -46,15 +62,20 @@ class Deliveries:
         self.retry_policy = retry_policy
 
     async def handle(self, route: Route, incoming: AbstractIncomingMessage) -> None:
-        """Run the route's handlers on one delivery and settle it; never raises."""
+        """Run the route's handlers on one delivery, in the trace its headers carry, and
+        settle it; never raises."""
+        with continue_trace(incoming.headers or {}):
+            await self._consume(route, incoming)
+
+    async def _consume(self, route: Route, incoming: AbstractIncomingMessage) -> Consumed:
         try:
             message = decode(incoming.body)
         except UnknownMessageTypeError as error:
             await self._dead_letter(route, incoming, UNKNOWN_MESSAGE_TYPE, error)
-            return
+            return Consumed(None, error)
         except EventDecodingError as error:
             await self._dead_letter(route, incoming, MALFORMED_MESSAGE, error)
-            return
+            return Consumed(None, error)
         try:
             for handler in route.handlers_for(message):
                 result = handler(message)
@@ -62,8 +83,9 @@ class Deliveries:
                     await result
         except Exception as error:
             await self._failed(route, incoming, message, error)
-            return
+            return Consumed(message, error)
         await _settle(incoming.ack)
+        return Consumed(message)
 
     async def _failed(
         self, route: Route, incoming: AbstractIncomingMessage, message: Message, error: Exception
@@ -169,4 +191,4 @@ async def _settle(settle: Callable[[], Awaitable[None]]) -> None:
         _logger.warning("Could not settle a delivery (it will be redelivered): %r", error)
 
 
-__all__ = ["MALFORMED_MESSAGE", "UNKNOWN_MESSAGE_TYPE", "Deliveries", "copy_of"]
+__all__ = ["MALFORMED_MESSAGE", "UNKNOWN_MESSAGE_TYPE", "Consumed", "Deliveries", "copy_of"]

@@ -7,8 +7,9 @@ The body is one JSON object: the CloudEvents attributes (`specversion`, `id`, `s
 the class identity a store keeps beside a payload (never the message's own `type` field), so
 the receiving process rebuilds the exact class with the codec, and the message it handles
 equals the one published.
-Correlation, causation, actor and the W3C `traceparent` also travel as AMQP headers, where
-brokers, tools and other languages look for them without parsing the body.
+Correlation, causation and actor also travel as AMQP headers, where brokers, tools and other
+languages look for them without parsing the body; the bus adds the W3C trace context there
+when it sends.
 
 The codec is reached only through `_to_data` and `_from_data` here, so a change of its
 public functions is one edit.
@@ -24,7 +25,6 @@ from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingE
 from orchestrix.core.messaging.codec import event_from_data, stored_type, to_data
 from orchestrix.core.messaging.jsonio import dump_json, load_json
 from orchestrix.core.messaging.message import Command, Event, Message
-from orchestrix.infrastructure.rabbitmq import trace_context
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 _BASES = frozenset({Message, Command, Event})
@@ -101,7 +101,6 @@ def encode(message: Message) -> Encoded:
         )
         if value is not None
     }
-    trace_context.inject(message.trace_id, headers)
     return Encoded(dump_json({k: v for k, v in envelope.items() if v is not None}), headers)
 
 

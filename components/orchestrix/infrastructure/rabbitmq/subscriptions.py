@@ -3,24 +3,28 @@
 Commands: one queue per command class, named after its topic, shared by every process that
 handles it (competing consumers). Events: one queue per handler, named after the handler
 (`module.qualname`, or `name=`), bound to every topic it handles, so each handler sees each
-event once however many processes run it. Subscribing to an event class binds the topics of
-that class and of its subclasses known at the time; `Event` or `Message` binds everything
-(`#`); a topic pattern binds itself.
+event once however many processes run it. A class subscription binds the class's own topic
+and receives that exact class, as on the in-memory buses (`Event` receives bare `Event`s
+only); a topic pattern binds itself and receives whatever its bindings bring, so `#` is the
+way to receive every event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrix.core.common.instrumentation import observed_handlers, track_routes
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.messaging.message import Command, Event, Message
+from orchestrix.core.messaging.message import Command, Message
 from orchestrix.core.messaging.message_bus import AsyncMessageHandler
 from orchestrix.core.messaging.topics import TopicNaming, validate_topic
 from orchestrix.infrastructure.rabbitmq.topology import Topology
 
-type Accepts = Callable[[Message], bool]
+type Accepts = Callable[[type[Message]], bool]
+"""Whether a subscription takes messages of a class that reached its queue."""
+type Handlers = tuple[AsyncMessageHandler[Any], ...]
 
 
 def handler_name(handler: Callable[..., object]) -> str:
@@ -42,26 +46,41 @@ def handler_name(handler: Callable[..., object]) -> str:
 
 @dataclass(eq=False)
 class Route:
-    """A queue this bus consumes, its bindings and the handlers it calls."""
+    """A queue this bus consumes, its bindings and the handlers it calls.
+
+    The handlers of each class that arrives are resolved once and kept, passed through
+    `observed_handlers` (their `*.handle` spans while observability is on); the kept ones
+    are forgotten when a subscription changes the route or observability is switched.
+    """
 
     queue: str
     exchange: str
     topics: set[str] = field(default_factory=set)
     handlers: list[tuple[Accepts, AsyncMessageHandler[Any]]] = field(default_factory=list)
+    _resolved: dict[type[Message], Handlers] = field(default_factory=dict, init=False, repr=False)
 
-    def handlers_for(self, message: Message) -> list[AsyncMessageHandler[Any]]:
-        return [handler for accepts, handler in self.handlers if accepts(message)]
+    def __post_init__(self) -> None:
+        track_routes(self)
+
+    def handlers_for(self, message: Message) -> Handlers:
+        """The handlers that take this message's class, in subscription order."""
+        cls = type(message)
+        handlers = self._resolved.get(cls)
+        if handlers is None:
+            taken = tuple(handler for accepts, handler in self.handlers if accepts(cls))
+            handlers = self._resolved[cls] = observed_handlers(taken)
+        return handlers
+
+    def forget_routes(self) -> None:
+        self._resolved.clear()
 
 
-def _accept_all(message: Message) -> bool:
+def _accept_all(cls: type[Message]) -> bool:
     return True
 
 
-def _subclasses(cls: type) -> Iterator[type]:
-    yield cls
-    sub: type
-    for sub in cls.__subclasses__():
-        yield from _subclasses(sub)
+def _exactly(message_type: type[Message]) -> Accepts:
+    return lambda cls: cls is message_type
 
 
 class Subscriptions:
@@ -86,7 +105,7 @@ class Subscriptions:
             return self._add_event_handler(handler, name, {message_type}, _accept_all)
         if not (isinstance(message_type, type) and issubclass(message_type, Message)):
             raise TypeError(f"message_type must be a Message subclass, got {message_type!r}")
-        accepts: Accepts = lambda message: isinstance(message, message_type)  # noqa: E731
+        accepts = _exactly(message_type)
         if issubclass(message_type, Command):
             if message_type is Command:
                 raise ValidationError(
@@ -96,16 +115,9 @@ class Subscriptions:
             route = self._route(self.topology.command_queue(topic), self.topology.commands)
             route.topics.add(topic)
             route.handlers.append((accepts, handler))
+            route.forget_routes()
             return route
-        if message_type in (Message, Event):
-            topics = {"#"}
-        else:
-            topics = {
-                self.naming.topic(cls)
-                for cls in _subclasses(message_type)
-                if not issubclass(cls, Command)
-            }
-        return self._add_event_handler(handler, name, topics, accepts)
+        return self._add_event_handler(handler, name, {self.naming.topic(message_type)}, accepts)
 
     def _add_event_handler(
         self,
@@ -116,16 +128,18 @@ class Subscriptions:
     ) -> Route:
         queue = self.topology.handler_queue(name or handler_name(handler))
         route = self._route(queue, self.topology.events)
-        route.topics |= topics
         for index, (other_accepts, other) in enumerate(route.handlers):
             if other == handler:  # one handler, several subscriptions: one call per event
                 route.handlers[index] = (_either(other_accepts, accepts), handler)
-                return route
-        if route.handlers:
-            raise ValidationError(
-                f"is already taken by another handler of queue {queue!r}", "name", name
-            )
-        route.handlers.append((accepts, handler))
+                break
+        else:
+            if route.handlers:
+                raise ValidationError(
+                    f"is already taken by another handler of queue {queue!r}", "name", name
+                )
+            route.handlers.append((accepts, handler))
+        route.topics |= topics
+        route.forget_routes()
         return route
 
     def _route(self, queue: str, exchange: str) -> Route:
@@ -136,7 +150,7 @@ class Subscriptions:
 
 
 def _either(first: Accepts, second: Accepts) -> Accepts:
-    return lambda message: first(message) or second(message)
+    return lambda cls: first(cls) or second(cls)
 
 
 __all__ = ["Route", "Subscriptions", "handler_name"]

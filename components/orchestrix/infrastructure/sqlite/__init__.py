@@ -7,12 +7,15 @@ deadline stores keep their tables in the same file or another; `SQLiteOutbox` an
 `SQLiteCheckpointStore` keeps projection checkpoints beside a read model in a SQLite file
 (exactly once), with a file lock per projection; `SQLiteLogHead` measures how far a projection
 lags.
+`SQLiteInbox` keep the transactional outbox and a consumer's inbox in such a file, and
+`SQLiteKeyStore` the data keys of personal-data protection.
 """
 
 from orchestrix.infrastructure.sqlite.async_store import SQLiteAsyncEventStore
 from orchestrix.infrastructure.sqlite.checkpoint_store import SQLiteCheckpointStore
 from orchestrix.infrastructure.sqlite.deadline_store import SQLiteDeadlineStore
 from orchestrix.infrastructure.sqlite.inbox import SQLiteInbox
+from orchestrix.infrastructure.sqlite.key_store import SQLiteKeyStore
 from orchestrix.infrastructure.sqlite.log_head import SQLiteLogHead
 from orchestrix.infrastructure.sqlite.outbox import SQLiteOutbox
 from orchestrix.infrastructure.sqlite.process_store import SQLiteProcessStateStore
@@ -26,6 +29,7 @@ __all__ = [
     "SQLiteDeadlineStore",
     "SQLiteEventStore",
     "SQLiteInbox",
+    "SQLiteKeyStore",
     "SQLiteLogHead",
     "SQLiteOutbox",
     "SQLiteProcessStateStore",

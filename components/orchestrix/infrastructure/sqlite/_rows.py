@@ -20,10 +20,12 @@ from orchestrix.core.messaging.codec import (
     decode_columns,
     event_reader,
     event_to_data,
+    refuse_personal,
     stored_type,
 )
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.message import Event
+from orchestrix.core.messaging.personal import Sealer
 
 SELECT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?"
 INSERT_EVENT = """
@@ -64,13 +66,21 @@ type EncodedEvent = tuple[
 _ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
 
 
-def encode_events(events: Iterable[Event]) -> list[EncodedEvent]:
-    """The columns of each event; raises EventEncodingError before anything is written."""
-    return [_columns(event) for event in events]
+type Decode = Callable[[list[Any], list[int], list[str], list[str | None]], list[Event]]
+"""`decode_columns`, or personal-data protection's, which opens sealed fields."""
+type StateHook = Callable[[str, Any], Any]
+"""Seals or opens a snapshot state (personal-data protection)."""
 
 
-def _columns(event: Event) -> EncodedEvent:
-    data = event_to_data(event)  # its timestamp text serves the column too: encoded once
+def encode_events(events: Iterable[Event], sealer: Sealer = refuse_personal) -> list[EncodedEvent]:
+    """The columns of each event, personal fields sealed by `sealer` (refused by default);
+    raises EventEncodingError before anything is written."""
+    return [_columns(event, sealer) for event in events]
+
+
+def _columns(event: Event, sealer: Sealer) -> EncodedEvent:
+    # Its timestamp text serves the column too: encoded once.
+    data = event_to_data(event, sealer=sealer)
     stored = stored_type(event)
     return (
         event.id,
@@ -100,10 +110,12 @@ type LogRow = tuple[int, str, int, int, str, str, str | None]
 """A row of `SELECT_AFTER`: position, stream id, then the columns of a `StreamRow`."""
 
 
-def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
+def decode_stream(
+    aggregate_id: str, rows: list[StreamRow], decode: Decode = decode_columns
+) -> list[Event]:
     """The events of `SELECT_STREAM` rows, decoded as a batch; a bad payload names its row."""
     try:
-        return decode_columns(
+        return decode(
             [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
         )
     except EventDecodingError:
@@ -113,10 +125,10 @@ def decode_stream(aggregate_id: str, rows: list[StreamRow]) -> list[Event]:
         raise
 
 
-def decode_log(rows: list[LogRow]) -> list[RecordedEvent]:
+def decode_log(rows: list[LogRow], decode: Decode = decode_columns) -> list[RecordedEvent]:
     """The log entries of `SELECT_AFTER` rows, decoded as a batch."""
     try:
-        events = decode_columns(
+        events = decode(
             [r[4] for r in rows], [r[3] for r in rows], [r[5] for r in rows], [r[6] for r in rows]
         )
     except EventDecodingError:
@@ -163,21 +175,26 @@ def first_duplicate(connection: sqlite3.Connection, ids: Sequence[str]) -> str |
     return None
 
 
-def snapshot_row(snapshot: Snapshot) -> tuple[Any, ...]:
+def snapshot_row(snapshot: Snapshot, seal: StateHook | None = None) -> tuple[Any, ...]:
     """The `UPSERT_SNAPSHOT` parameters; raises EventEncodingError for non-JSON state."""
+    state = encode_state(snapshot)
+    if seal is not None:
+        state = seal(snapshot.aggregate_id, state)
     return (
         snapshot.aggregate_id,
         snapshot.aggregate_type,
         snapshot.version,
         snapshot.schema_version,
         snapshot.timestamp.isoformat(),
-        encode_state(snapshot).decode(),
+        state.decode(),
     )
 
 
-def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
+def snapshot_from_row(row: tuple[Any, ...], opened: StateHook | None = None) -> Snapshot:
     """A row of `SELECT_SNAPSHOT` as a snapshot; raises EventDecodingError if it is damaged."""
     aggregate_id, aggregate_type, version, schema_version, timestamp, state = row
+    if opened is not None:
+        state = opened(aggregate_id, state)
     try:
         moment = datetime.fromisoformat(timestamp)
     except (TypeError, ValueError) as error:

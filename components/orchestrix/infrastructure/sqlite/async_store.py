@@ -14,6 +14,7 @@ from functools import partial
 
 from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.personal_data import PersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -34,15 +35,19 @@ class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
         upcasters: UpcasterRegistry | None = None,
         *,
         synchronous: Synchronous = "FULL",
+        personal_data: PersonalData | None = None,
     ) -> None:
         check_synchronous(synchronous)
         self.upcasters = upcasters
+        self.personal_data = personal_data
         self._path = path
         self._synchronous: Synchronous = synchronous
         super().__init__()
 
     def _open(self) -> SQLiteEventStore:
-        return SQLiteEventStore(self._path, synchronous=self._synchronous)
+        return SQLiteEventStore(
+            self._path, synchronous=self._synchronous, personal_data=self.personal_data
+        )
 
     def _release(self, store: SQLiteEventStore) -> None:
         store.close()

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.personal_data import PersonalData
+from orchestrix.core.messaging.codec import decode_columns
 from orchestrix.core.messaging.jsonio import dump_json
 from orchestrix.core.messaging.outbox import OutboxBatch, OutboxEntry, in_stream_order
 from orchestrix.infrastructure.sqlite import _rows as rows
@@ -95,7 +97,8 @@ class SQLiteOutbox(SQLiteFeature):
     """An `Outbox` in the event store's SQLite file (`SQLiteOutbox(path)`, then `claim`).
 
     Its table and trigger are created when it first opens the file (`initialize()`): events
-    saved before that are not in the outbox.
+    saved before that are not in the outbox. With the store's `personal_data`, claimed events
+    carry their personal fields in clear for the relay to publish; without, they are `REDACTED`.
     """
 
     schema = OUTBOX
@@ -107,11 +110,14 @@ class SQLiteOutbox(SQLiteFeature):
         *,
         lease: float = 60.0,
         synchronous: Synchronous = "FULL",
+        personal_data: PersonalData | None = None,
     ) -> None:
         if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease > 0:
             raise ValidationError("must be a positive number of seconds", "lease", lease)
         super().__init__(path, synchronous=synchronous)
         self.lease = float(lease)
+        self.personal_data = personal_data
+        self._decode = decode_columns if personal_data is None else personal_data.decode_columns
 
     @asynccontextmanager
     async def claim(self, limit: int) -> AsyncIterator[OutboxBatch]:
@@ -140,7 +146,7 @@ class SQLiteOutbox(SQLiteFeature):
             oldest = dict(connection.execute(_OLDEST_PENDING, (streams,)).fetchall())
             candidates = [
                 OutboxEntry(entry.position, entry.aggregate_id, entry.version, entry.event)
-                for entry in rows.decode_log(found)
+                for entry in rows.decode_log(found, self._decode)
             ]
             entries = in_stream_order(candidates, oldest)
             positions = dump_json([entry.position for entry in entries]).decode()

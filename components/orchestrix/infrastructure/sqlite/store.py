@@ -5,7 +5,8 @@ thread of this process waits for at most one statement of another. Other process
 same file concurrently: WAL lets them read while one writes, and each save holds the write lock
 (`BEGIN IMMEDIATE`) from the version check to the commit, waiting up to
 `BUSY_TIMEOUT_SECONDS` for it. Events are stored as the codec's JSON text beside indexed
-metadata columns; the schema is migrated when the store opens.
+metadata columns; the schema is migrated when the store opens. Events with personal fields
+are refused unless the store has personal-data protection (`personal_data`), which seals them.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from orchestrix.core.eventsourcing.event_store import (
     validate_stream_id,
     validate_version,
 )
+from orchestrix.core.eventsourcing.personal_data import PersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
+from orchestrix.core.messaging.codec import decode_columns, refuse_personal
 from orchestrix.core.messaging.message import Event
 from orchestrix.infrastructure.sqlite import _rows as rows
 from orchestrix.infrastructure.sqlite._driver import (
@@ -54,8 +57,11 @@ class SQLiteEventStore:
         upcasters: UpcasterRegistry | None = None,
         *,
         synchronous: Synchronous = "FULL",
+        personal_data: PersonalData | None = None,
     ) -> None:
         self.upcasters = upcasters
+        self.personal_data = personal_data
+        self._decode = decode_columns if personal_data is None else personal_data.decode_columns
         self._lock = threading.Lock()
         self._connection = connect(path, synchronous)
 
@@ -69,7 +75,9 @@ class SQLiteEventStore:
         if not events:
             return None
         validate_events(events)
-        encoded = rows.encode_events(events)  # before the write lock: it is the slow part
+        personal = self.personal_data
+        sealer = refuse_personal if personal is None else personal.sealer_for(aggregate_id, events)
+        encoded = rows.encode_events(events, sealer)  # before the write lock: the slow part
         connection = self._connection
         with self._lock, _SAVING:
             try:
@@ -102,7 +110,7 @@ class SQLiteEventStore:
         with self._lock, _LOADING:
             found = self._connection.execute(rows.SELECT_STREAM, (aggregate_id, from_version))
             stored = found.fetchall()
-        return rows.decode_stream(aggregate_id, stored)
+        return rows.decode_stream(aggregate_id, stored, self._decode)
 
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
@@ -126,12 +134,13 @@ class SQLiteEventStore:
             stored = self._connection.execute(
                 rows.SELECT_AFTER, (after.position, batch_size)
             ).fetchall()
-        return rows.decode_log(stored)
+        return rows.decode_log(stored, self._decode)
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""
         validate_stream_id(snapshot.aggregate_id)
-        row = rows.snapshot_row(snapshot)
+        personal = self.personal_data
+        row = rows.snapshot_row(snapshot, None if personal is None else personal.seal_snapshot)
         with self._lock, _SNAPSHOTS:
             self._connection.execute(rows.UPSERT_SNAPSHOT, row)
 
@@ -140,7 +149,10 @@ class SQLiteEventStore:
         validate_stream_id(aggregate_id)
         with self._lock, _SNAPSHOTS:
             row = self._connection.execute(rows.SELECT_SNAPSHOT, (aggregate_id,)).fetchone()
-        return None if row is None else rows.snapshot_from_row(row)
+        if row is None:
+            return None
+        personal = self.personal_data
+        return rows.snapshot_from_row(row, None if personal is None else personal.open_snapshot)
 
     def close(self) -> None:
         """Close the connection; later calls raise StoreError. Closing twice is harmless."""

@@ -16,7 +16,12 @@ import pytest
 
 from orchestrix.core.common.exceptions import AggregateNotFoundError, HandlerError
 from orchestrix.core.common.instrumentation import (
+    Call,
+    instrumented,
+    instrumented_broker_bus,
     is_observed,
+    message_attributes,
+    probe,
     projection_batch,
     record_projection_lag,
     saga_execution,
@@ -26,7 +31,7 @@ from orchestrix.core.common.metrics import MetricsProvider, MetricValue
 from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
 from orchestrix.core.execution.saga import InMemorySagaStateStore, Saga, SagaStep
-from orchestrix.core.messaging.message import Command, Event
+from orchestrix.core.messaging.message import Command, Event, Message
 from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 from orchestrix.infrastructure.memory.async_store import InMemoryAsyncEventStore
 from orchestrix.infrastructure.memory.bus import InMemoryMessageBus
@@ -47,6 +52,27 @@ class OpenTab(Command, type_name="test_instrumentation.OpenTab"):
 @dataclass(frozen=True, kw_only=True)
 class TabOpened(Event, type_name="test_instrumentation.TabOpened"):
     tab: str
+
+
+@instrumented_broker_bus
+class Handover:
+    """A bus that hands messages on (to a broker), sending each through `_send`."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    async def publish(self, message: Message, *, max_retries: int | None = None) -> None:
+        await self._send(message, "outbox")
+
+    async def _send(self, message: Message, destination: str) -> None:
+        self.sent.append(message)
+
+
+def _begin_send(bus: Handover, message: Message, destination: str) -> Call:
+    return Call("handover.send", {"destination": destination, **message_attributes(message)})
+
+
+instrumented(_send=probe(_begin_send, lambda call, result, error: call.finish(error)))(Handover)
 
 
 @dataclass
@@ -78,6 +104,8 @@ def test_without_listeners_the_classes_hold_their_plain_methods() -> None:
     for method in (
         InMemoryMessageBus.publish,
         InMemoryAsyncMessageBus.publish,
+        Handover.publish,
+        Handover._send,
         InMemoryEventStore.save,
         InMemoryEventStore.load,
         AggregateRepository.load,
@@ -165,6 +193,35 @@ def test_a_command_flow_reports_spans_and_metrics_by_type(
     assert keywords == {"labels": {"command_type": "test_instrumentation.OpenTab"}}
     for _, _, keywords in metrics.calls:
         assert "t-1" not in (keywords["labels"] or {}).values()
+
+
+async def test_a_broker_bus_counts_events_where_published_and_leaves_commands_to_consumers(
+    hooks: ObservabilityHooks, metrics: RecordingMetrics, tracing: RecordingTracing
+) -> None:
+    bus = Handover()
+    command, event = OpenTab(tab="t-1"), TabOpened(tab="t-1")
+    await bus.publish(command)
+    await bus.publish(event, max_retries=2)
+    assert bus.sent == [command, event]
+    assert tracing.operations() == [
+        "handover.send",
+        "command.dispatch",
+        "handover.send",
+        "event.publish",
+    ]
+    assert tracing.ended[2].attributes == {
+        "destination": "outbox",
+        "event.type": "test_instrumentation.TabOpened",
+        "event.id": event.id,
+    }
+    assert metrics.named("orchestrix.commands.handled") == []
+    assert metrics.named("orchestrix.events.published") == [
+        (
+            "counter",
+            ("orchestrix.events.published", 1.0),
+            {"labels": {"event_type": "test_instrumentation.TabOpened", "status": "success"}},
+        )
+    ]
 
 
 def test_a_failing_handler_fails_as_before_and_is_reported(

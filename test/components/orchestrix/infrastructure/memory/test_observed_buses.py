@@ -1,4 +1,4 @@
-"""Both in-memory buses against the bus contract again, with observability switched on.
+"""Both in-memory buses against the bus and delivery contracts again, with observability on.
 
 Observed, a bus delivers through handlers wrapped in their `*.handle` spans; everything the
 contract asks (order, failures, retries, dead letters, names, cancellation) and topic-pattern
@@ -21,6 +21,7 @@ from test.components.orchestrix.core.common.recorders import (
 )
 from test.components.orchestrix.infrastructure.memory import test_async_bus as async_bus
 from test.components.orchestrix.infrastructure.memory import test_bus as sync_bus
+from test.components.orchestrix.infrastructure.memory import test_bus_delivery as delivery
 from test.components.orchestrix.infrastructure.memory import test_topic_subscriptions as topics
 from test.components.orchestrix.infrastructure.memory.bus_contract import (
     BusContract,
@@ -57,6 +58,14 @@ class TestObservedMessageBus(ObservedRoutes, sync_bus.TestInMemoryMessageBus):
 
 
 class TestObservedAsyncMessageBus(ObservedRoutes, async_bus.TestInMemoryAsyncMessageBus):
+    pass
+
+
+class TestObservedMessageBusDelivery(delivery.TestInMemoryMessageBusDelivery):
+    pass
+
+
+class TestObservedAsyncMessageBusDelivery(delivery.TestInMemoryAsyncMessageBusDelivery):
     pass
 
 

@@ -27,7 +27,7 @@ _numbers = itertools.count()
 type BusOpener = Callable[..., Awaitable[RabbitMQMessageBus]]
 
 
-def _names(kind: str) -> list[str]:
+def _names(kind: str, prefix: str) -> list[str]:
     listed = subprocess.run(
         ["rabbitmqctl", "-q", f"list_{kind}", "name"],
         capture_output=True,
@@ -35,11 +35,12 @@ def _names(kind: str) -> list[str]:
         timeout=60,
         check=False,
     )
-    return [line for line in listed.stdout.split() if line.startswith(RUN_PREFIX)]
+    return [line for line in listed.stdout.split() if line.startswith(prefix)]
 
 
-async def _delete_run_topology(url: str) -> None:
-    queues, exchanges = _names("queues"), _names("exchanges")
+async def delete_topology(url: str, prefix: str = RUN_PREFIX) -> None:
+    """Delete every queue and exchange whose name starts with `prefix`, whoever declared it."""
+    queues, exchanges = _names("queues", prefix), _names("exchanges", prefix)
     if not queues and not exchanges:
         return
     connection = await aio_pika.connect(url)
@@ -57,7 +58,7 @@ async def _delete_run_topology(url: str) -> None:
 def _clean_broker_after_the_run() -> Iterator[None]:
     yield
     with contextlib.suppress(OSError, aio_pika.exceptions.AMQPError):  # no broker, no queues
-        asyncio.run(_delete_run_topology(rabbitmq_test_url()))
+        asyncio.run(delete_topology(rabbitmq_test_url()))
 
 
 @pytest.fixture

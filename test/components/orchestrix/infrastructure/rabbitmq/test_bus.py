@@ -8,8 +8,9 @@ from decimal import Decimal
 import aio_pika
 import pytest
 
+from orchestrix.core.common.propagation import continue_trace
 from orchestrix.core.common.retry import FixedDelay, NoRetry
-from orchestrix.core.messaging.message import Event, Message
+from orchestrix.core.messaging.message import Message
 from orchestrix.core.messaging.topics import TopicNaming
 from orchestrix.infrastructure.rabbitmq import (
     MALFORMED_MESSAGE,
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.rabbitmq
 
 NAMING = TopicNaming(app_prefix="test.components.orchestrix.infrastructure")
 TOPIC = "rabbitmq.messages.money_deposited"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
 async def test_an_event_arrives_as_the_exact_class_with_its_metadata(open_bus: BusOpener) -> None:
@@ -51,7 +53,7 @@ async def test_an_event_arrives_as_the_exact_class_with_its_metadata(open_bus: B
     assert type(received[0]) is MoneyDeposited
 
 
-async def test_headers_carry_correlation_causation_actor_and_traceparent(
+async def test_headers_carry_correlation_causation_actor_and_the_trace_context(
     open_bus: BusOpener,
 ) -> None:
     bus = await open_bus(topic_naming=NAMING)
@@ -64,18 +66,44 @@ async def test_headers_carry_correlation_causation_actor_and_traceparent(
         correlation_id="corr",
         causation_id="cause",
         actor_id="actor",
-        trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
     )
-    await bus.publish(event)
+    with continue_trace({"traceparent": TRACEPARENT, "tracestate": "vendor=1"}):
+        await bus.publish(event)  # no tracer here: the trace passes through
+    await bus.publish(MoneyDeposited(account_id="A", amount=Decimal(2)))  # outside any trace
     incoming = await _get(queue)
     headers = incoming.headers
     assert headers["correlation_id"] == "corr"
     assert headers["causation_id"] == "cause"
     assert headers["actor_id"] == "actor"
-    assert str(headers["traceparent"]).startswith("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+    assert (headers["traceparent"], headers["tracestate"]) == (TRACEPARENT, "vendor=1")
     assert incoming.message_id == event.id
     assert incoming.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert incoming.content_type is not None and "cloudevents+json" in incoming.content_type
+    assert "traceparent" not in (await _get(queue)).headers
+    await channel.close()
+
+
+async def test_a_handler_publishes_in_the_trace_its_message_carried(open_bus: BusOpener) -> None:
+    """Unobserved, a consumer passes the received trace context on to what its handlers
+    publish, and the messages they make carry its trace id."""
+    bus = await open_bus(topic_naming=NAMING)
+    made: list[Message] = []
+
+    async def deposit(command: DepositMoney) -> None:
+        event = MoneyDeposited(account_id=command.account_id, amount=command.amount)
+        made.append(event)
+        await bus.publish(event)
+
+    bus.subscribe(DepositMoney, deposit)
+    channel = await bus.publisher.connection.channel()
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(bus.topology.events, TOPIC)
+    await bus.start()
+    with continue_trace({"traceparent": TRACEPARENT}):
+        await bus.publish(DepositMoney(account_id="A", amount=Decimal(3)))
+    incoming = await _get(queue)
+    assert incoming.headers["traceparent"] == TRACEPARENT
+    assert made[0].trace_id == TRACEPARENT.split("-")[1]
     await channel.close()
 
 
@@ -100,7 +128,7 @@ async def test_each_event_handler_gets_every_event_and_patterns_select_topics(
     bus.subscribe(AccountClosed, ledger.append, name="ledger")
     bus.subscribe("rabbitmq.messages.*", audit.append, name="audit")
     bus.subscribe("#.money_deposited", deposits.append, name="deposits")
-    bus.subscribe(Event, everything.append, name="everything")
+    bus.subscribe("#", everything.append, name="everything")
     await bus.start()
     events = [
         MoneyDeposited(account_id="A", amount=Decimal(1)),

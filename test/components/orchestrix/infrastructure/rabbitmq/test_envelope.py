@@ -1,8 +1,10 @@
-"""CloudEvents bodies, trace context, queue naming and subscriptions, without a broker."""
+"""CloudEvents bodies, queue naming and subscriptions, without a broker."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 
@@ -12,7 +14,7 @@ from orchestrix.core.messaging.jsonio import load_json
 from orchestrix.core.messaging.message import Command, Event, Message
 from orchestrix.core.messaging.registry import forget_message_class
 from orchestrix.core.messaging.topics import TopicNaming
-from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError, trace_context
+from orchestrix.infrastructure.rabbitmq import UnknownMessageTypeError
 from orchestrix.infrastructure.rabbitmq._headers import retries_so_far, without_delivery_state
 from orchestrix.infrastructure.rabbitmq.envelope import decode, encode
 from orchestrix.infrastructure.rabbitmq.subscriptions import Subscriptions, handler_name
@@ -74,27 +76,13 @@ def test_the_body_is_cloudevents_structured_json() -> None:
     assert body["data"]["amount"] == "1"
 
 
-def test_headers_carry_metadata_and_a_w3c_traceparent() -> None:
+def test_headers_carry_correlation_causation_and_actor_but_no_trace_context() -> None:
+    """The trace context is the sending span's, which the bus writes as it sends: the message's
+    own `trace_id` travels in the body."""
     event = AccountClosed(account_id="A", correlation_id="c", actor_id="u", trace_id=TRACE)
-    headers = encode(event).headers
-    assert headers["correlation_id"] == "c" and headers["actor_id"] == "u"
-    assert "causation_id" not in headers
-    assert trace_context.extract(headers) == TRACE
-    assert "traceparent" not in encode(AccountClosed(account_id="A", trace_id="x")).headers
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        None,
-        5,
-        "00-abc-def-01",
-        f"01-{TRACE}-00f067aa0ba902b7-01",
-        f"00-{'0' * 32}-00f067aa0ba902b7-01",
-    ],
-)
-def test_invalid_traceparents_are_ignored(header: object) -> None:
-    assert trace_context.extract({"traceparent": header}) is None
+    encoded = encode(event)
+    assert encoded.headers == {"correlation_id": "c", "actor_id": "u"}
+    assert load_json(encoded.body)["traceid"] == TRACE
 
 
 def test_a_bare_event_of_another_type_is_not_published() -> None:
@@ -161,13 +149,13 @@ def test_subscriptions_make_one_queue_per_command_type_and_per_handler() -> None
     subscriptions.add(MoneyDeposited, on_deposit)
     subscriptions.add(AccountClosed, on_deposit)
     subscriptions.add("rabbitmq.#", on_deposit, name="audit")
-    subscriptions.add(Event, on_deposit, name="everything")
+    subscriptions.add(Event, on_deposit, name="bare")
     routes = subscriptions.routes
     assert set(routes) == {
         "t.command.rabbitmq.messages.deposit_money",
         f"t.handler.{__name__}.on_deposit",
         "t.handler.audit",
-        "t.handler.everything",
+        "t.handler.bare",
     }
     handler_route = routes[f"t.handler.{__name__}.on_deposit"]
     assert handler_route.topics == {
@@ -175,8 +163,28 @@ def test_subscriptions_make_one_queue_per_command_type_and_per_handler() -> None
         "rabbitmq.messages.account_closed",
     }
     assert len(handler_route.handlers) == 1  # one call per event, whichever class matched
-    assert routes["t.handler.everything"].topics == {"#"}
-    assert handler_route.handlers_for(AccountClosed(account_id="A")) == [on_deposit]
+    assert routes["t.handler.audit"].topics == {"rabbitmq.#"}
+    assert routes["t.handler.bare"].topics == {naming.topic(Event)}
+    assert handler_route.handlers_for(AccountClosed(account_id="A")) == (on_deposit,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LargeDeposit(MoneyDeposited, type_name="rabbitmq_test.LargeDeposit"):
+    __topic__: ClassVar[str] = "rabbitmq.messages.money_deposited"  # shares its parent's topic
+
+
+def test_a_class_subscription_takes_its_exact_class_only() -> None:
+    """Even a subclass arriving on the same topic is not handed to the parent's handler;
+    a pattern takes whatever its bindings bring."""
+    naming = TopicNaming(app_prefix="test.components.orchestrix.infrastructure")
+    subscriptions = Subscriptions(Topology("t"), naming)
+    by_class = subscriptions.add(MoneyDeposited, on_deposit)
+    by_pattern = subscriptions.add("rabbitmq.messages.money_deposited", on_deposit, name="p")
+    large = LargeDeposit(account_id="A", amount=Decimal(9))
+    assert by_class.handlers_for(large) == ()
+    assert by_pattern.handlers_for(large) == (on_deposit,)
+    subscriptions.add(LargeDeposit, on_deposit)  # the same handler: its route forgets
+    assert by_class.handlers_for(large) == (on_deposit,)
 
 
 def test_subscriptions_refuse_what_cannot_have_a_stable_queue() -> None:

@@ -7,7 +7,6 @@ import asyncio
 import collections
 import signal
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,24 +18,15 @@ from test.components.orchestrix.infrastructure.rabbitmq.messages import (
     DepositMoney,
     MoneyDeposited,
 )
-from test.components.orchestrix.infrastructure.rabbitmq.waiting import wait_until
+from test.components.orchestrix.infrastructure.rabbitmq.waiting import start_ready, wait_until
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[5]
 WORKER = "test.components.orchestrix.infrastructure.rabbitmq._worker"
 
 
 def start_worker(url: str, namespace: str, log: Path) -> subprocess.Popen[str]:
-    worker = subprocess.Popen(
-        [sys.executable, "-m", WORKER, url, namespace, str(log)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert worker.stdout is not None
-    assert worker.stdout.readline().strip() == "ready"
-    return worker
+    return start_ready(WORKER, url, namespace, str(log))
 
 
 def lines(*logs: Path) -> list[tuple[str, str]]:

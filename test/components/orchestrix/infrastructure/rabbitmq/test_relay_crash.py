@@ -7,9 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,27 +23,18 @@ from test.components.orchestrix.infrastructure.postgres.conftest import (  # fix
 )
 from test.components.orchestrix.infrastructure.rabbitmq.conftest import BusOpener
 from test.components.orchestrix.infrastructure.rabbitmq.messages import MoneyDeposited
-from test.components.orchestrix.infrastructure.rabbitmq.waiting import wait_until
+from test.components.orchestrix.infrastructure.rabbitmq.waiting import start_ready, wait_until
 
 __all__ = ["new_schema", "open_store"]  # the PostgreSQL fixtures this test uses
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[5]
 RELAY = "test.components.orchestrix.infrastructure.rabbitmq._relay"
 STREAMS, PER_STREAM = 40, 50
 
 
 def start_relay(dsn: str, schema: str, url: str, namespace: str) -> subprocess.Popen[str]:
-    relay = subprocess.Popen(
-        [sys.executable, "-m", RELAY, dsn, schema, url, namespace],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert relay.stdout is not None
-    assert relay.stdout.readline().strip() == "ready"
-    return relay
+    return start_ready(RELAY, dsn, schema, url, namespace)
 
 
 @pytest.mark.timeout(180)
