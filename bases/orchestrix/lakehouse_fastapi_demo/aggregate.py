@@ -59,6 +59,11 @@ def erasure_stream(request_id: str) -> str:
     return f"lakehouse.erasure:{request_id}"
 
 
+def subjects_stream(batch_id: str) -> str:
+    """The stream of a batch's data-subject register (`SubjectRowsRecorded` events)."""
+    return f"lakehouse.subjects:{batch_id}"
+
+
 def _text(value: str, field_name: str, limit: int = 200) -> str:
     if not value.strip():
         raise ValidationError("cannot be empty", field_name, value)
@@ -238,7 +243,7 @@ class Batch(AggregateRoot):
             )
         )
 
-    def append(self, rows: int, personal_columns: tuple[str, ...]) -> None:
+    def append(self, rows: int, personal_columns: tuple[str, ...], subjects: int = 0) -> None:
         self.require("append")
         self._apply_event(
             BatchAppended(
@@ -246,6 +251,7 @@ class Batch(AggregateRoot):
                 dataset=self.dataset,
                 rows=rows,
                 personal_columns=personal_columns,
+                subjects=subjects,
             )
         )
 

@@ -229,6 +229,14 @@ async def _erasure_after(
     return {**erasure, "checkpoint": checkpoint_token(checkpoint)}
 
 
+@api.get("/subjects/{subject_id}", tags=["erasure"])
+async def subject_report(subject_id: str, lake: Lake, after: After = None) -> Document:
+    """What the lake holds about a data subject (a GDPR access request): its rows and their
+    personal values, decrypted from its events; `null` values once it is erased."""
+    await _read_after(lake, after)
+    return await lake.subject_report(subject_id)
+
+
 @api.post("/erasures", status_code=201, tags=["erasure"])
 async def request_erasure(body: ErasureIn, lake: Lake) -> Document:
     """Ask to erase a data subject: the dry run, listing where its rows are."""

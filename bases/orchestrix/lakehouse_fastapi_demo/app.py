@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
-from orchestrix.core.common.exceptions import ConcurrencyError
+from orchestrix.core.common.exceptions import ConcurrencyError, SubjectErasedError
 from orchestrix.core.common.observability import (
     get_observability,
     init_observability,
@@ -69,6 +69,7 @@ ERRORS: dict[type[Exception], Reply] = {
     ConcurrencyError: _reply(409, lambda e: {"detail": "changed concurrently: read and retry"}),
     SignatureError: _reply(403, lambda e: {"detail": str(e)}),
     ErasureRunError: _reply(503, lambda e: {"detail": str(e), "request_id": e.request_id}),
+    SubjectErasedError: _reply(409, lambda e: {"detail": str(e), "state": "erased"}),
     UploadRejectedError: _reply(400, lambda e: {"detail": str(e)}),
     UploadTooLargeError: _reply(413, lambda e: {"detail": str(e), "limit": e.limit}),
     ProjectionWaitTimeoutError: _reply(

@@ -1,6 +1,7 @@
 """The storage backends: one SQLite file by default, PostgreSQL when a DSN is configured.
 
-Each gives the service the same pieces: the event store, the checkpoint store with the
+Each gives the service the same pieces: the event store, with personal-data protection (a
+key store beside the events, AES-GCM under the master key), the checkpoint store with the
 read model beside it (exactly once), the projection runner that keeps the read model up to
 date, the saga state store of the erasure runs, a `Views` reader and a readiness probe.
 """
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from orchestrix.core.eventsourcing.checkpoint import CheckpointStore
 from orchestrix.core.eventsourcing.event_log import AsyncEventLog
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore
+from orchestrix.core.eventsourcing.personal_data import AsyncPersonalData, PersonalData
+from orchestrix.core.eventsourcing.personal_keys import Cipher
 from orchestrix.core.eventsourcing.projection import ProjectionEngine
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner
 from orchestrix.core.execution.saga_state import SagaStateStore
@@ -65,10 +68,11 @@ async def start_projection(runner: ProjectionRunner, checkpoints: CheckpointStor
 class SQLiteBackend:
     """Everything in one SQLite file: events, checkpoints, read model, saga states."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cipher: Cipher) -> None:
         from orchestrix.infrastructure.sqlite import (
             SQLiteAsyncEventStore,
             SQLiteCheckpointStore,
+            SQLiteKeyStore,
             SQLiteLogHead,
             SQLiteSagaStateStore,
         )
@@ -76,7 +80,8 @@ class SQLiteBackend:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.description = f"sqlite:{path}"
-        self.store = SQLiteAsyncEventStore(path)
+        self._keys = SQLiteKeyStore(path)
+        self.store = SQLiteAsyncEventStore(path, personal_data=PersonalData(self._keys, cipher))
         self.checkpoints = SQLiteCheckpointStore(path)
         self.sagas = SQLiteSagaStateStore(path)
         self._head = SQLiteLogHead(path)
@@ -109,6 +114,7 @@ class SQLiteBackend:
         await self.runner.stop()
         for resource in (self._head, self.sagas, self.checkpoints, self.store):
             await resource.close()
+        self._keys.close()
         if self._reader is not None:
             self._reader.close()
 
@@ -116,10 +122,13 @@ class SQLiteBackend:
 class PostgreSQLBackend:
     """Everything in one schema of a PostgreSQL database."""
 
-    def __init__(self, dsn: str, schema: str) -> None:
+    def __init__(self, dsn: str, schema: str, cipher: Cipher) -> None:
         from orchestrix.infrastructure.postgres import (
+            ConnectionPool,
+            PoolConfig,
             PostgreSQLCheckpointStore,
             PostgreSQLEventStore,
+            PostgreSQLKeyStore,
             PostgreSQLLogHead,
             PostgreSQLSagaStateStore,
             PostgreSQLWakeUp,
@@ -127,7 +136,16 @@ class PostgreSQLBackend:
 
         self.schema = schema
         self.description = f"postgresql schema {schema}"
-        self.store = PostgreSQLEventStore(dsn, schema=schema, pool_min_size=1)
+        # The key store has a pool of its own: a save never waits for a connection it holds
+        self._keys = PostgreSQLKeyStore(
+            ConnectionPool(dsn, PoolConfig(min_size=1, max_size=4)), schema
+        )
+        self.store = PostgreSQLEventStore(
+            dsn,
+            schema=schema,
+            pool_min_size=1,
+            personal_data=AsyncPersonalData(self._keys, cipher),
+        )
         pool = self.store.pool
         self.checkpoints = PostgreSQLCheckpointStore(pool, schema)
         self.sagas = PostgreSQLSagaStateStore(pool, schema)
@@ -153,6 +171,7 @@ class PostgreSQLBackend:
 
     async def open(self) -> None:
         await self.store.initialize()
+        await self._keys.initialize()
         await start_projection(self.runner, self.checkpoints)
 
     async def ready(self) -> bool:
@@ -162,12 +181,16 @@ class PostgreSQLBackend:
         await self.runner.stop()
         await self._wake_up.close()
         await self.store.close()
+        await self._keys.pool.close()
 
 
 def backend_for(settings: Settings) -> Backend:
+    from orchestrix.infrastructure.crypto import AesGcmCipher
+
+    cipher = AesGcmCipher.from_base64(settings.master_key_base64())
     if settings.dsn:
-        return PostgreSQLBackend(settings.dsn, settings.schema)
-    return SQLiteBackend(settings.sqlite_path)
+        return PostgreSQLBackend(settings.dsn, settings.schema, cipher)
+    return SQLiteBackend(settings.sqlite_path, cipher)
 
 
 __all__ = ["Backend", "PostgreSQLBackend", "SQLiteBackend", "backend_for", "start_projection"]

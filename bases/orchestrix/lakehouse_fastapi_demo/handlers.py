@@ -29,6 +29,7 @@ from orchestrix.lakehouse_fastapi_demo.aggregate import (
     batch_stream,
     dataset_stream,
     erasure_stream,
+    subjects_stream,
 )
 from orchestrix.lakehouse_fastapi_demo.csv_files import count_rows
 from orchestrix.lakehouse_fastapi_demo.errors import (
@@ -49,6 +50,7 @@ from orchestrix.lakehouse_fastapi_demo.models import (
     RequestErasure,
     RunQualityChecks,
     SubjectRows,
+    SubjectRowsRecorded,
 )
 from orchestrix.lakehouse_fastapi_demo.privacy import protect_file
 from orchestrix.lakehouse_fastapi_demo.quality import check_file
@@ -56,7 +58,7 @@ from orchestrix.lakehouse_fastapi_demo.queries import Views
 from orchestrix.lakehouse_fastapi_demo.settings import Settings
 from orchestrix.lakehouse_fastapi_demo.signing import UrlSigner
 from orchestrix.lakehouse_fastapi_demo.storage import Storage, published_key, raw_key
-from orchestrix.lakehouse_fastapi_demo.subjects import find_rows
+from orchestrix.lakehouse_fastapi_demo.subjects import find_rows, personal_rows
 
 BATCH_ID = re.compile(r"B-[0-9a-f]{12}")
 REQUEST_ID = re.compile(r"ER-[0-9a-f]{12}")
@@ -194,12 +196,41 @@ class LakehouseHandlers:
             raise
 
     async def append(self, command: AppendBatch) -> Checkpoint | None:
+        """Append the upload as a batch, after recording what it holds about each data
+        subject (their personal values sealed with their keys, in the event store)."""
         batch = await self.batch(command.batch_id)
         batch.require("append")
         dataset = await self.dataset(batch.dataset)
-        rows = await self._with_file(raw_key(batch.dataset, batch.batch_id), count_rows)
-        batch.append(rows, dataset.personal_columns)
+        key = raw_key(batch.dataset, batch.batch_id)
+        rows = await self._with_file(key, count_rows)
+        register = await self._subject_register(dataset, batch.batch_id, key)
+        if register:
+            with contextlib.suppress(ConcurrencyError):  # recorded by an earlier attempt
+                await self.store.save(subjects_stream(batch.batch_id), register, expected_version=0)
+        batch.append(rows, dataset.personal_columns, len(register))
         return await self.batches.save_async(batch)
+
+    async def _subject_register(
+        self, dataset: Dataset, batch_id: str, key: str
+    ) -> list[SubjectRowsRecorded]:
+        subject = dataset.subject_column
+        if subject is None:
+            return []
+        personal = [name for name in dataset.personal_columns if name != subject]
+        found = await self._with_file(
+            key, partial(personal_rows, subject_column=subject, personal_columns=personal)
+        )
+        return [
+            SubjectRowsRecorded(
+                subject_id=subject_id,
+                dataset=dataset.name,
+                batch_id=batch_id,
+                rows=tuple(numbers),
+                values=tuple(values),
+            )
+            for subject_id, (numbers, values) in sorted(found.items())
+            if len(subject_id) <= 200 and "\x00" not in subject_id
+        ]
 
     async def _with_file[T](self, key: str, work: Callable[[Any], T]) -> T:
         def run() -> T:

@@ -4,6 +4,10 @@ A dataset declares its columns (with their types and which hold personal data) a
 contract; each upload becomes a batch that moves through quality checks, privacy rules and
 publication. A GDPR erasure request is a process of its own. Every change is an event; the
 read side is built from them.
+
+The one event holding personal data is `SubjectRowsRecorded`: the register of what a batch
+holds about one data subject, its values marked `Personal`, so the event store keeps them
+encrypted with that subject's key and erasing the subject leaves them `REDACTED`.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from orchestrix.core.messaging.message import Command, Event
+from orchestrix.core.messaging.personal import Personal
 
 
 class ColumnType(StrEnum):
@@ -225,6 +231,23 @@ class BatchAppended(Event, type_name="lakehouse.BatchAppended"):
     dataset: str
     rows: int
     personal_columns: tuple[str, ...] = ()
+    subjects: int = 0
+
+
+type SubjectValues = Annotated[tuple[dict[str, str], ...], Personal("subject_id")]
+"""A data subject's personal cells, one mapping of column to value per row."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubjectRowsRecorded(Event, type_name="lakehouse.SubjectRowsRecorded"):
+    """What one batch holds about one data subject: the rows, and their personal values
+    (sealed with the subject's key; `REDACTED` once the subject is erased)."""
+
+    subject_id: str
+    dataset: str
+    batch_id: str
+    rows: tuple[int, ...]
+    values: SubjectValues
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,6 +54,19 @@ class Views:
             "SELECT doc FROM {p}lake_erasures WHERE request_id = ?", request_id
         )
 
+    async def subject(self, subject_id: str) -> list[dict[str, Any]]:
+        """Where the data subject has rows: dataset, batch, row numbers, when erased."""
+        async with self._lend() as sql:
+            rows = await sql.fetch(
+                "SELECT dataset, batch_id, rows, erased_at FROM {p}lake_subjects "
+                "WHERE subject_id = ? ORDER BY dataset, batch_id",
+                subject_id,
+            )
+        return [
+            {"dataset": d, "batch_id": b, "rows": json.loads(r), "erased_at": e}
+            for d, b, r, e in rows
+        ]
+
     async def events(self, column: str, key: str) -> list[dict[str, Any]]:
         """The timeline of a dataset, batch or erasure request (`column` names which)."""
         if column not in {"dataset", "batch_id", "request_id"}:

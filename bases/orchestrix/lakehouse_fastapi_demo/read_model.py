@@ -1,9 +1,11 @@
 """The read model: datasets, batches, erasure requests and a timeline, built from events.
 
-One projection (`lakehouse-views`) writes four tables through `Sql`, inside the projection
+One projection (`lakehouse-views`) writes five tables through `Sql`, inside the projection
 runner's transaction, so on SQLite and PostgreSQL the rows and the checkpoint commit together
 (exactly once). Documents are JSON; the timeline keeps one line per event with a short
-summary, never personal values.
+summary, never personal values; the subject index keeps where each data subject has rows
+(its pseudonymous id and row numbers, never its personal values, which stay sealed in the
+event store) and whether the subject was erased.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from orchestrix.core.eventsourcing.erasure import SubjectErased
 from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
 from orchestrix.core.messaging.message import Event
 from orchestrix.lakehouse_fastapi_demo.aggregate import (
@@ -35,6 +38,7 @@ from orchestrix.lakehouse_fastapi_demo.models import (
     FileReceived,
     PrivacyApplied,
     QualityChecked,
+    SubjectRowsRecorded,
     SubjectRowsRemoved,
     UploadAuthorised,
 )
@@ -53,10 +57,13 @@ TABLES = (
     "at TEXT NOT NULL, summary TEXT NOT NULL, PRIMARY KEY (tx_id, position))",
     "CREATE INDEX lake_events_by_dataset ON {p}lake_events (dataset, tx_id, position)",
     "CREATE INDEX lake_events_by_batch ON {p}lake_events (batch_id, tx_id, position)",
+    "CREATE TABLE {p}lake_subjects (subject_id TEXT NOT NULL, batch_id TEXT NOT NULL, "
+    "dataset TEXT NOT NULL, rows TEXT NOT NULL, erased_at TEXT, "
+    "PRIMARY KEY (subject_id, batch_id))",
 )
 DROPS = tuple(
     f"DROP TABLE IF EXISTS {{p}}{table}"
-    for table in ("lake_datasets", "lake_batches", "lake_erasures", "lake_events")
+    for table in ("lake_datasets", "lake_batches", "lake_erasures", "lake_events", "lake_subjects")
 )
 
 
@@ -114,8 +121,8 @@ def summary(event: Event) -> str | None:
             return "Upload URL issued"
         case FileReceived(file_name=name, size=size):
             return f"File received: {name} ({size} bytes)"
-        case BatchAppended(rows=rows):
-            return f"Appended as a batch: {rows} rows"
+        case BatchAppended(rows=rows, subjects=subjects):
+            return f"Appended as a batch: {rows} rows, {subjects} data subjects"
         case QualityChecked(passed=passed, results=results):
             failed = [r.rule for r in results if not r.passed]
             return "Quality passed" if passed else f"Quality failed: {', '.join(failed)}"
@@ -141,8 +148,30 @@ def summary(event: Event) -> str | None:
     return None
 
 
+async def _index_subject(sql: Sql, event: Event) -> None:
+    match event:
+        case SubjectRowsRecorded():
+            await sql.execute(
+                "INSERT INTO {p}lake_subjects (subject_id, batch_id, dataset, rows) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, batch_id) DO NOTHING",
+                event.subject_id,
+                event.batch_id,
+                event.dataset,
+                json.dumps(list(event.rows)),
+            )
+        case SubjectErased():
+            await sql.execute(
+                "UPDATE {p}lake_subjects SET erased_at = ? WHERE subject_id = ?",
+                event.erased_at.isoformat(),
+                event.subject_id,
+            )
+
+
 async def apply(sql: Sql, event: Event, context: ProjectionContext[Any]) -> None:
     """Update the tables for one event (its place in the log comes with `context`)."""
+    if isinstance(event, SubjectRowsRecorded | SubjectErased):
+        await _index_subject(sql, event)
+        return
     line = summary(event)
     if line is None or context.recorded is None:
         return

@@ -1,8 +1,10 @@
 """The lakehouse service put together: backend, storage, signer, handlers, the erasure saga.
 
 `Lakehouse` is what the HTTP layer talks to. Besides the command handlers it offers read your
-writes (`caught_up`: wait until the read model has processed a checkpoint) and the two steps
-of an erasure that span several aggregates (`run_erasure`, `verify_erasure`).
+writes (`caught_up`: wait until the read model has processed a checkpoint), the two steps of
+an erasure that span several aggregates (`run_erasure`, `verify_erasure`) and the report of
+what the lake holds about a data subject (`subject_report`, a GDPR access request), read from
+the subject's sealed events.
 """
 
 from __future__ import annotations
@@ -11,16 +13,26 @@ import asyncio
 import hashlib
 import hmac
 from datetime import timedelta
+from typing import Any
 
+from orchestrix.core.common.exceptions import UnknownSubjectError
 from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.erasure import erase_subject_async
 from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.projection_waiting import wait_for_projections
 from orchestrix.core.eventsourcing.subscription import RunnerStatus
 from orchestrix.core.execution.saga_recovery import recover_sagas
+from orchestrix.core.messaging.personal import REDACTED, is_redacted
+from orchestrix.lakehouse_fastapi_demo.aggregate import subjects_stream
 from orchestrix.lakehouse_fastapi_demo.backend import Backend, backend_for
-from orchestrix.lakehouse_fastapi_demo.errors import ErasureRunError
+from orchestrix.lakehouse_fastapi_demo.errors import ErasureRunError, NotFoundError
 from orchestrix.lakehouse_fastapi_demo.handlers import LakehouseHandlers
-from orchestrix.lakehouse_fastapi_demo.models import ColumnType, RunErasure, VerifyErasure
+from orchestrix.lakehouse_fastapi_demo.models import (
+    ColumnType,
+    RunErasure,
+    SubjectRowsRecorded,
+    VerifyErasure,
+)
 from orchestrix.lakehouse_fastapi_demo.privacy import hasher
 from orchestrix.lakehouse_fastapi_demo.read_model import PROJECTION
 from orchestrix.lakehouse_fastapi_demo.saga import ErasureRun
@@ -96,8 +108,41 @@ class Lakehouse:
             )
 
     async def _erase_keys(self, subject_id: str, reason: str) -> bool:
-        """Personal fields in events are not yet sealed per subject: no key to erase."""
-        return False
+        """Delete the subject's key: its personal fields in every event now load `REDACTED`,
+        and a `SubjectErased` record is stored. False when no event ever held its data."""
+        try:
+            await erase_subject_async(self.backend.store, subject_id, reason=reason)
+        except UnknownSubjectError:
+            return False
+        return True
+
+    async def _recorded(self, subject_id: str) -> list[tuple[dict[str, Any], Any]]:
+        """The subject's index rows, each with the values its batch's register holds."""
+        found = []
+        for place in await self.backend.views.subject(subject_id):
+            events = await self.backend.store.load(subjects_stream(place["batch_id"]))
+            values = next(
+                (
+                    event.values
+                    for event in events
+                    if isinstance(event, SubjectRowsRecorded) and event.subject_id == subject_id
+                ),
+                REDACTED,
+            )
+            found.append((place, values))
+        return found
+
+    async def subject_report(self, subject_id: str) -> dict[str, Any]:
+        """What the lake holds about a data subject (a GDPR access request): where its rows
+        are and their personal values, or `null` where the subject was erased."""
+        records = [
+            {**place, "values": None if is_redacted(values) else [dict(v) for v in values]}
+            for place, values in await self._recorded(subject_id)
+        ]
+        if not records:
+            raise NotFoundError("data subject", subject_id)
+        erased = all(record["erased_at"] is not None for record in records)
+        return {"subject_id": subject_id, "erased": erased, "records": records}
 
     async def run_erasure(self, command: RunErasure) -> Checkpoint | None:
         erasure = await self.handlers.erasure(command.request_id)
@@ -120,6 +165,11 @@ class Lakehouse:
             for place in await self.handlers.locate_subject(subject)
         ]
         findings += await self._published_findings(subject)
+        findings += [
+            f"events of batch {place['batch_id']}: personal values still readable"
+            for place, values in await self._recorded(subject)
+            if not is_redacted(values)
+        ]
         erasure.verified(tuple(findings))
         return await self.handlers.erasures.save_async(erasure)
 

@@ -3,13 +3,17 @@
 Without a DSN the service keeps everything in one SQLite file under its data directory; with a
 PostgreSQL DSN the events, checkpoints, read model and saga states live in one schema there.
 The signing secret comes from `LAKEHOUSE_SECRET`, or is made once and kept in the data
-directory (readable by its owner only), so signed URLs survive a restart.
+directory (readable by its owner only), so signed URLs survive a restart. So does the master
+key that wraps the data subjects' keys (`ORCHESTRIX_MASTER_KEY`, base64): keep it elsewhere
+in production, since whoever has the database and the master key can read personal fields of
+subjects not yet erased.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +30,7 @@ class Settings:
     dsn: str | None = None
     schema: str = "lakehouse"
     secret: bytes = field(default=b"", repr=False)
+    master_key: str = field(default="", repr=False)
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     url_ttl_seconds: int = 900
     docs: bool = True
@@ -43,6 +48,7 @@ class Settings:
             "dsn": env.get("LAKEHOUSE_DSN") or None,
             "schema": env.get("LAKEHOUSE_SCHEMA", "lakehouse"),
             "secret": env.get("LAKEHOUSE_SECRET", "").encode(),
+            "master_key": env.get("ORCHESTRIX_MASTER_KEY", ""),
             "max_upload_bytes": int(env.get("LAKEHOUSE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD)),
             "url_ttl_seconds": int(env.get("LAKEHOUSE_URL_TTL", "900")),
             "docs": _flag(env.get("LAKEHOUSE_DOCS"), True),
@@ -60,16 +66,23 @@ class Settings:
 
     def signing_secret(self) -> bytes:
         """The configured secret, or the one kept in the data directory (made on first use)."""
-        if self.secret:
-            return self.secret
-        path = self.data_dir / "secret.key"
+        return self.secret or self._kept("secret.key", lambda: secrets.token_hex(32))
+
+    def master_key_base64(self) -> str:
+        """The configured master key, or the one kept in the data directory."""
+        from orchestrix.infrastructure.crypto import generate_master_key
+
+        return self.master_key or self._kept("master.key", generate_master_key).decode()
+
+    def _kept(self, name: str, make: Callable[[], str]) -> bytes:
+        path = self.data_dir / name
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_bytes()
         with os.fdopen(descriptor, "wb") as file:
-            file.write(secrets.token_hex(32).encode())
+            file.write(make().encode())
         return path.read_bytes()
 
 

@@ -34,6 +34,28 @@ def find_rows(file: BinaryIO, subject_column: str, subject_id: str) -> tuple[int
         return ()
 
 
+def personal_rows(
+    file: BinaryIO, subject_column: str, personal_columns: Collection[str]
+) -> dict[str, tuple[list[int], list[dict[str, str]]]]:
+    """Each data subject's row numbers and personal cells (none in an unreadable file)."""
+    found: dict[str, tuple[list[int], list[dict[str, str]]]] = {}
+    try:
+        header, rows = read_csv(file)
+        if subject_column not in header:
+            return {}
+        position = header.index(subject_column)
+        personal = [(index, name) for index, name in enumerate(header) if name in personal_columns]
+        for number, row in enumerate(rows, start=1):
+            if len(row) != len(header) or not row[position].strip():
+                continue
+            numbers, values = found.setdefault(row[position].strip(), ([], []))
+            numbers.append(number)
+            values.append({name: row[index] for index, name in personal})
+    except CsvFormatError:
+        return {}
+    return found
+
+
 def drop_rows(source: BinaryIO, target: BinaryIO, rows: Collection[int]) -> int:
     """Copy `source` to `target` without the given rows; returns how many were dropped."""
     doomed = frozenset(rows)
@@ -44,4 +66,4 @@ def drop_rows(source: BinaryIO, target: BinaryIO, rows: Collection[int]) -> int:
     return rewrite_csv(source, target, without)
 
 
-__all__ = ["drop_rows", "find_rows"]
+__all__ = ["drop_rows", "find_rows", "personal_rows"]

@@ -155,7 +155,9 @@ function renderErasures(erasures) {
     const found = e.found.reduce((sum, f) => sum + f.rows.length, 0);
     return el("div", { class: "dataset", "data-erasure": e.request_id },
       el("div", {}, `${e.request_id}: subject ${e.subject_id} `, el("span", { class: `state ${e.state}` }, e.state)),
-      el("div", { class: "muted" }, `dry run found ${found} rows${e.findings ? `; verification: ${e.clean ? "clean" : e.findings.join("; ")}` : ""}`),
+      el("div", { class: "muted" }, `dry run found ${found} rows${
+        e.keys_erased === undefined ? "" : `; rows removed: ${e.rows_removed}, key erased: ${e.keys_erased}`}${
+        e.findings ? `; verification: ${e.clean ? "clean" : e.findings.join("; ")}` : ""}`),
       el("div", { class: "actions" }, ...e.next_actions.map((action) =>
         el("button", { onclick: guarded(() => erasureStep(action, e.request_id)) }, LABELS[action]))));
   }));

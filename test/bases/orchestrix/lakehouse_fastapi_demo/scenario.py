@@ -67,8 +67,21 @@ async def whole_process(lake: LakeSteps) -> None:
 
     replayed = await lake.ok("POST", "/api/datasets/orders/replay")
     assert replayed["matches_live"] is True
-    assert replayed["event_count"] == len(dataset_events) == len(replayed["events"])
+    # The register's three events (one per data subject) are not on the timeline.
+    assert replayed["event_count"] == len(dataset_events) + 3 == len(replayed["events"]) + 3
     assert replayed["batches"][0]["consumers"] == {"analytics": 2, "finance": 1}
+
+    report = await lake.ok("GET", "/api/subjects/C-1")
+    assert report["erased"] is False
+    assert report["records"] == [
+        {
+            "dataset": "orders",
+            "batch_id": batch_id,
+            "rows": [1],
+            "erased_at": None,
+            "values": [{"email": "ada@example.com", "age": "37"}],
+        }
+    ]
 
     erasure = await lake.ok(
         "POST", "/api/erasures", 201, json={"subject_id": "C-1", "requested_by": "dpo"}
@@ -81,11 +94,15 @@ async def whole_process(lake: LakeSteps) -> None:
     )
     assert approved["state"] == "approved"
     ran = await lake.ok("POST", f"/api/erasures/{request_id}/run")
-    assert (ran["state"], ran["rows_removed"]) == ("executed", 1)
+    assert (ran["state"], ran["rows_removed"], ran["keys_erased"]) == ("executed", 1, True)
     verified = await lake.ok("POST", f"/api/erasures/{request_id}/verify")
     assert (verified["state"], verified["clean"], verified["findings"]) == ("verified", True, [])
     batch = await lake.ok("GET", f"/api/batches/{batch_id}")
     assert batch["rows"] == 2
+    report = await lake.ok("GET", "/api/subjects/C-1")
+    assert report["erased"] is True and report["records"][0]["values"] is None
+    other = await lake.ok("GET", "/api/subjects/C-2")
+    assert other["records"][0]["values"] == [{"email": "bob@example.com", "age": "45"}]
     again = await lake.client.get(consumed["download_url"])
     assert len(again.text.splitlines()) == 3  # header and the two other subjects
     timeline = await lake.ok("GET", f"/api/erasures/{request_id}/events")
