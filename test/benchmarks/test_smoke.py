@@ -114,3 +114,15 @@ def test_projection_benchmark_prints_every_row(postgres_dsn: str) -> None:
         "floor (raw LISTEN + fetch by position)",
     ):
         assert row in output
+
+
+def test_lakehouse_benchmark_prints_every_row() -> None:
+    output = run_quick("bench_lakehouse.py")
+    for row in (
+        "command endpoint (create a batch, read your writes)",
+        "bare FastAPI SQLite insert",
+        "read endpoint from the projection",
+        "bare FastAPI read of the same table",
+        "read ratio ours/bare",
+    ):
+        assert row in output

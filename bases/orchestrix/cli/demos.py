@@ -43,6 +43,7 @@ DEMOS: tuple[Demo, ...] = (
     Demo("ecommerce", "orchestrix.ecommerce_demo", "Order state machine, saga refund, deadline"),
     Demo("notifications", "orchestrix.notifications_demo", "Retries, backoff, dead letters"),
     Demo("events-and-commands", "orchestrix.events_and_commands_demo", "Causation chains, buses"),
+    Demo("lakehouse", "orchestrix.lakehouse_fastapi_demo", "FastAPI service and page (--port N)"),
     Demo("validation", "orchestrix.validation_demo", "Errors naming field and value"),
     Demo("versioning", "orchestrix.versioning_demo", "Upcasting v1 → v2 → v3 on SQLite"),
     Demo("projection", "orchestrix.projection_demo", "Catch-up, lag, rebuild, blue/green swap"),

@@ -26,6 +26,7 @@ from orchestrix.core.common.instrumentation import instrumented_repository
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.observability import get_observability
 from orchestrix.core.eventsourcing.aggregate_root import AggregateRoot
+from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.event_store import AsyncEventStore, EventStore
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.messaging.codec import from_data, to_data
@@ -69,13 +70,15 @@ class AggregateRepository[T: AggregateRoot]:
         events = store.load(aggregate_id, from_version=aggregate.version)
         return _replayed(aggregate, events)
 
-    def save(self, aggregate: T) -> None:
-        """Store the aggregate's new events, guarded by the version it was loaded at."""
+    def save(self, aggregate: T) -> Checkpoint | None:
+        """Store the aggregate's new events, guarded by the version it was loaded at; returns
+        the checkpoint of the last one (None when there was nothing to store), to wait for
+        projections with."""
         store = self._sync_store("save")
         events, expected = _pending(aggregate)
         if not events:
-            return
-        store.save(aggregate.aggregate_id, events, expected_version=expected)
+            return None
+        checkpoint = store.save(aggregate.aggregate_id, events, expected_version=expected)
         aggregate.mark_events_committed()
         save_snapshot = getattr(store, "save_snapshot", None)
         if save_snapshot is not None and self._snapshot_due(expected, aggregate.version):
@@ -83,6 +86,7 @@ class AggregateRepository[T: AggregateRoot]:
                 save_snapshot(take_snapshot(aggregate))
             except Exception as error:
                 self._snapshot_failed(aggregate, error)
+        return checkpoint
 
     async def load_async(self, aggregate_type: type[T], aggregate_id: str) -> T:
         """Async `load`; works with async stores (and sync ones, which it calls directly)."""
@@ -97,12 +101,12 @@ class AggregateRepository[T: AggregateRoot]:
         )
         return _replayed(aggregate, events)
 
-    async def save_async(self, aggregate: T) -> None:
+    async def save_async(self, aggregate: T) -> Checkpoint | None:
         """Async `save`; works with async stores (and sync ones, which it calls directly)."""
         events, expected = _pending(aggregate)
         if not events:
-            return
-        await _maybe_await(
+            return None
+        checkpoint: Checkpoint | None = await _maybe_await(
             self.event_store.save(aggregate.aggregate_id, events, expected_version=expected)
         )
         aggregate.mark_events_committed()
@@ -112,6 +116,7 @@ class AggregateRepository[T: AggregateRoot]:
                 await _maybe_await(_call(self.event_store, "save_snapshot", snapshot))
             except Exception as error:
                 self._snapshot_failed(aggregate, error)
+        return checkpoint
 
     def _sync_store(self, operation: str) -> EventStore:
         if self._store_is_async:

@@ -47,3 +47,9 @@ def test_an_unknown_demo_names_the_known_ones() -> None:
     assert result.exit_code == 1
     known = ", ".join(demo.name for demo in DEMOS)
     assert result.stderr == f"Error: Unknown demo 'lottery'; the demos are: {known}\n"
+
+
+def test_the_lakehouse_server_takes_its_own_arguments() -> None:
+    result = invoke("demo", "run", "lakehouse", "--", "--help")
+    assert result.exit_code == 0, result.output
+    assert "--port" in result.stdout and "--dsn" in result.stdout

@@ -81,6 +81,29 @@ def test_save_commits_and_a_second_save_appends() -> None:
     assert len(store.load("ACC-1")) == 2
 
 
+def test_save_returns_the_checkpoint_of_its_last_event_for_read_your_writes() -> None:
+    store = InMemoryEventStore()
+    repository = AggregateRepository[Account](event_store=store)
+    account = Account(aggregate_id="ACC-1")
+    account.open("Alice")
+    account.deposit(Decimal(2))
+    checkpoint = repository.save(account)
+    assert checkpoint == list(store.read_all())[-1].checkpoint
+    assert repository.save(account) is None  # nothing new to store
+
+
+async def test_save_async_returns_the_checkpoint_of_its_last_event() -> None:
+    store = InMemoryAsyncEventStore()
+    repository = AggregateRepository[Account](event_store=store)
+    account = Account(aggregate_id="ACC-1")
+    account.open("Alice")
+    first = await repository.save_async(account)
+    account.deposit(Decimal(2))
+    second = await repository.save_async(account)
+    assert first is not None and second is not None and second > first
+    assert await repository.save_async(account) is None
+
+
 def test_saving_nothing_writes_nothing() -> None:
     store = InMemoryEventStore()
     AggregateRepository[Account](event_store=store).save(Account(aggregate_id="x"))
