@@ -29,15 +29,23 @@ class Attempted(Event, type_name="sqlite_tests.Attempted"):
 
 
 def hammer(path: str, writer: str, rounds: int, go: Path) -> None:
-    """Append to one stream with the version just read, `rounds` times."""
+    """Append to one stream with the version just read, at least `rounds` times and on until
+    this writer has lost a race once (at most ten times as long): a loaded machine may
+    otherwise run the two writers one after the other, and nothing would be tested."""
     with SQLiteEventStore(path) as store:
         while not go.exists():
             time.sleep(0.001)
-        for attempt in range(rounds):
+        lost = False
+        for attempt in range(10 * rounds):
+            if attempt >= rounds and lost:
+                break
             event = Attempted(writer=writer, attempt=attempt)
+            version = len(store.load(STREAM))
+            time.sleep(0)  # let the other writer in between the read and the save
             try:
-                store.save(STREAM, [event], expected_version=len(store.load(STREAM)))
+                store.save(STREAM, [event], expected_version=version)
             except ConcurrencyError:
+                lost = True
                 print("lost", flush=True)
             else:
                 print("won", event.id, flush=True)
