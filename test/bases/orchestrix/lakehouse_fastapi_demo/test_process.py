@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from orchestrix.lakehouse_fastapi_demo import Lakehouse
@@ -71,10 +72,12 @@ async def test_reads_after_a_checkpoint_wait_for_it(lake: LakeSteps) -> None:
     assert batch["state"] == "awaiting_upload"
 
 
-async def test_health_readiness_metrics_and_local_docs(lake: LakeSteps) -> None:
+async def test_health_readiness_metrics_and_local_docs(lake: LakeSteps, service: Lakehouse) -> None:
     assert await lake.ok("GET", "/healthz") == {"status": "ok"}
     ready = await lake.ok("GET", "/readyz")
-    assert ready["status"] == "ready" and ready["projection"] == "live"
+    assert ready["status"] == "ready" and ready["projection"] in {"catching_up", "live"}
+    await asyncio.wait_for(service.backend.runner.wait_caught_up(), timeout=30)
+    assert (await lake.ok("GET", "/readyz"))["projection"] == "live"
     await lake.orders()
     await lake.upload(GOOD_CSV)
     metrics = await lake.client.get("/metrics")

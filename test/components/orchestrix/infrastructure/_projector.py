@@ -219,11 +219,15 @@ class Projector:
 def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, Projector]:
     """Which of two racing projectors holds the lock (once it has projected 200 events) and
     which waits as a standby, having projected nothing."""
-    for projector in (first, second):
-        projector.wait_until(
-            "standby or active", lambda p: p.status in ("standby", "catching_up", "live")
-        )
+    # Each runner reports `standby` before it tries the lock, so wait for one to be active.
+    deadline = time.monotonic() + 60
+    while not (first.is_active() or second.is_active()):
+        for projector in (first, second):
+            assert projector.process.poll() is None, f"projector {projector.pid} exited early"
+        assert time.monotonic() < deadline, "neither projector took the lock"
+        time.sleep(0.005)
     holder, standby = (first, second) if first.is_active() else (second, first)
+    standby.wait_until("standby", lambda p: p.status is not None)
     holder.wait_until("some progress", lambda p: len(p.handled) >= 200)
     assert standby.status == "standby" and standby.handled == []
     return holder, standby
