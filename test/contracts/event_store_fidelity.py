@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 
 from orchestrix.core.common.exceptions import EventEncodingError
 from orchestrix.core.common.validation import ValidationError
+from orchestrix.core.eventsourcing.aggregate import AggregateRepository, AggregateRoot
 from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.event_store import MAX_ID_BYTES
 from orchestrix.core.eventsourcing.snapshot import Snapshot
+from orchestrix.core.messaging import _fast
 from orchestrix.core.messaging.codec import decode_event, encode_event, stored_type
 from orchestrix.core.messaging.message import Event
 from orchestrix.core.messaging.registry import forget_message_class, register_message_class
@@ -65,6 +67,11 @@ class FidelityAmbiguousUnion(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FidelityAmbiguousDecimals(Event):
+    values: list[str] | list[Decimal]
+
+
+@dataclass(frozen=True, kw_only=True)
 class FidelityDeposited(Event):
     amount: int
 
@@ -88,6 +95,28 @@ class FidelitySlotted(Event):
 
     amount: Decimal
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FidelityShelved(Event):
+    name: str
+
+
+@dataclass
+class FidelityShelf(AggregateRoot):
+    """An aggregate whose state is held in bare `dict` and `list` fields and untyped values."""
+
+    counts: dict = field(default_factory=dict)  # type: ignore[type-arg]
+    items: list = field(default_factory=list)  # type: ignore[type-arg]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def shelve(self, name: str) -> None:
+        self._apply_event(FidelityShelved(name=name))
+
+    def _when_fidelity_shelved(self, event: FidelityShelved) -> None:
+        self.counts[event.name] = self.counts.get(event.name, 0) + 1
+        self.items.append({"name": event.name, "at": [len(self.items), 0.5]})
+        self.notes.setdefault("log", []).append(event.name)
 
 
 def _deep(levels: int) -> Any:
@@ -213,6 +242,9 @@ class EventStoreFidelityContract:
         self, store: StoreUnderTest
     ) -> None:
         await self._refused(store, FidelityAmbiguousUnion(values=["a"]))
+        await self._refused(store, FidelityAmbiguousUnion(values=[str(uuid.UUID(int=5))]))
+        await self._refused(store, FidelityAmbiguousDecimals(values=["1.5"]))
+        await self._refused(store, FidelityAmbiguousDecimals(values=[Decimal("1.5")]))
 
     async def test_deep_nesting_is_a_clear_error(self, store: StoreUnderTest) -> None:
         with pytest.raises(EventEncodingError, match="nested"):
@@ -272,6 +304,27 @@ class EventStoreFidelityContract:
         again = await store.load_snapshot("acc")
         assert again is not None
         assert again.state == {"items": [1]}
+
+    async def test_snapshots_keep_bare_dict_and_list_state(self, store: StoreUnderTest) -> None:
+        repository = AggregateRepository[FidelityShelf](store.store, snapshot_every=3)
+        shelf = FidelityShelf(aggregate_id="shelf")
+        for name in ("a", "b", "a"):
+            shelf.shelve(name)
+        await repository.save_async(shelf)
+        snapshot = await store.load_snapshot("shelf")
+        assert snapshot is not None
+        assert snapshot.version == 3
+        assert snapshot.state == {
+            "counts": {"a": 2, "b": 1},
+            "items": [
+                {"name": "a", "at": [0, 0.5]},
+                {"name": "b", "at": [1, 0.5]},
+                {"name": "a", "at": [2, 0.5]},
+            ],
+            "notes": {"log": ["a", "b", "a"]},
+        }
+        loaded = await repository.load_async(FidelityShelf, "shelf")
+        assert loaded == shelf
 
     @pytest.mark.parametrize("bad", [Decimal("1"), (1,), math.nan, {1: 2}], ids=repr)
     async def test_snapshot_state_must_be_json(self, store: StoreUnderTest, bad: object) -> None:
@@ -338,6 +391,8 @@ class EventStoreFidelityContract:
         assert await store.read_all(last) == []
 
     async def test_mismatched_values_are_refused_or_round_trip(self, store: StoreUnderTest) -> None:
+        if _fast.AVAILABLE:  # what is stored is read back through msgspec's typed decoding
+            assert _fast.fast_reader(FidelityMismatched) is not None
         loop = asyncio.get_running_loop()
 
         def call(awaitable: Any) -> Any:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -40,6 +41,13 @@ class DamageCounter(AggregateRoot):
         self.total += event.by
 
 
+@dataclass
+class DamageNotebook(DamageCounter):
+    """A counter whose untyped notes may hold what no snapshot can store."""
+
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
 class SnapshotDamageContract:
     """Subclasses provide the `damage` fixture (see the module docstring)."""
 
@@ -50,17 +58,28 @@ class SnapshotDamageContract:
     ) -> None:
         store, break_snapshots, _ = damage
         repository = AggregateRepository[DamageCounter](store, snapshot_every=1)
-        counter = DamageCounter(aggregate_id="c")
-        counter.add(100)
-        await repository.save_async(counter)
+        counter = await _saved_then_changed(repository, DamageCounter(aggregate_id="c"))
         await break_snapshots()
-        counter.add(50)
         with caplog.at_level(logging.WARNING):
             await repository.save_async(counter)  # committed: must not raise
         assert repository.snapshot_failures == 1
         assert "snapshot failed" in caplog.text
-        assert counter.uncommitted_events == []
-        assert [e.by for e in await _events(store, "c")] == [100, 50]  # type: ignore[attr-defined]
+        await _assert_committed(store, counter)
+
+    @pytest.mark.parametrize(
+        "note", [Decimal("1.5"), "nul \x00 inside"], ids=["decimal-in-any", "nul-in-text"]
+    )
+    async def test_state_a_snapshot_cannot_hold_never_fails_the_save(
+        self, damage: Damage, note: object
+    ) -> None:
+        store, _, _ = damage
+        repository = AggregateRepository[DamageNotebook](store, snapshot_every=1)
+        notebook = await _saved_then_changed(repository, DamageNotebook(aggregate_id="n"))
+        notebook.notes["note"] = note
+        await repository.save_async(notebook)  # committed: must not raise
+        await _assert_committed(store, notebook)
+        loaded = await repository.load_async(DamageNotebook, "n")
+        assert (loaded.total, loaded.version) == (150, 2)
 
     async def test_an_unusable_snapshot_is_ignored(self, damage: Damage) -> None:
         store, _, write_state = damage
@@ -73,6 +92,21 @@ class SnapshotDamageContract:
             await write_state("c", state)
             loaded = await repository.load_async(DamageCounter, "c")
             assert (loaded.total, loaded.version) == (150, 2), state
+
+
+async def _saved_then_changed[C: DamageCounter](
+    repository: AggregateRepository[C], counter: C
+) -> C:
+    """`counter` with 100 added and saved, then 50 added and not saved yet."""
+    counter.add(100)
+    await repository.save_async(counter)
+    counter.add(50)
+    return counter
+
+
+async def _assert_committed(store: Any, counter: DamageCounter) -> None:
+    assert counter.uncommitted_events == []
+    assert [e.by for e in await _events(store, counter.aggregate_id)] == [100, 50]  # type: ignore[attr-defined]
 
 
 async def _events(store: Any, aggregate_id: str) -> list[Event]:

@@ -312,3 +312,22 @@ def test_a_stored_snapshot_never_aliases_the_live_aggregate() -> None:
     assert snapshot.state["history"] == ["1"]
     loaded = repository.load(Account, "A")
     assert (loaded.balance, loaded.history) == (Decimal(1), [Decimal(1)])
+
+
+def test_untyped_state_in_a_stored_snapshot_never_aliases_an_aggregate() -> None:
+    # Untyped values (`dict[str, Any]` here) are where state could be stored as the very
+    # objects the aggregate goes on changing: neither the saved aggregate nor one loaded from
+    # the snapshot may change the stored snapshot without a save.
+    store = InMemoryEventStore()
+    repository = AggregateRepository[Ledger](event_store=store, snapshot_every=1)
+    ledger = Ledger(aggregate_id="L")
+    ledger.note("log", [1])
+    repository.save(ledger)
+    ledger.notes["log"].append("unsaved change of the saved aggregate")
+    loaded = repository.load(Ledger, "L")
+    assert loaded.notes == {"log": [1]}
+    loaded.notes["log"].append("unsaved change of a loaded aggregate")
+    snapshot = store.load_snapshot("L")
+    assert snapshot is not None
+    assert snapshot.state["notes"] == {"log": [1]}
+    assert repository.load(Ledger, "L").notes == {"log": [1]}

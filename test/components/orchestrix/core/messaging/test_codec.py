@@ -271,6 +271,42 @@ def test_both_json_paths_store_and_read_the_same(event: CodecOrderPlaced) -> Non
     assert type(decode_event(by_stdlib).either) is type(event.either)  # type: ignore[attr-defined]
 
 
+def _nested(levels: int) -> Any:
+    value: Any = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+LIBRARIES_DISAGREED_ON = {
+    "int key": {1: "a"},
+    "datetime": {"at": datetime(2024, 1, 1, tzinfo=UTC)},
+    "uuid": [uuid.UUID(int=1)],
+    "nan": [float("nan")],
+    "tuple": {"pair": (1, 2)},
+    "int beyond 64 bits": 2**70,
+    "line separator": "line\u2028separator",
+    "3000 levels deep": _nested(3000),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARIES_DISAGREED_ON))
+def test_the_json_library_installed_never_changes_what_an_untyped_value_stores(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # orjson and the standard library used to disagree on these (one stored, one refused, or
+    # both stored different text): the stored bytes, or the refusal, are the codec's alone.
+    event = Event(data=LIBRARIES_DISAGREED_ON[name])
+    outcomes: list[object] = []
+    for dump in (jsonio._dump, jsonio._dump_stdlib):
+        monkeypatch.setattr(jsonio, "_dump", dump)
+        try:
+            outcomes.append(encode_event(event))
+        except Exception as error:  # any error, so that a library's own one shows too
+            outcomes.append(type(error))
+    assert outcomes[0] == outcomes[1]
+
+
 @pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b'{"a": NaN}'])
 def test_neither_json_path_reads_non_json_constants(token: bytes) -> None:
     with pytest.raises(ValueError):

@@ -16,7 +16,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, ItemsView, Iterator, KeysView, ValuesView
 from typing import Any
 
 import pytest
@@ -79,15 +79,32 @@ class RecordingPolicy(RetryPolicy):
 
 
 class CountingTable(defaultdict[type[Message], list[Any]]):
-    """A handler table that counts its lookups."""
+    """A handler table that counts its lookups, and the passes made over all its classes."""
 
     def __init__(self, handlers: dict[type[Message], list[Any]]) -> None:
         super().__init__(list, handlers)
         self.reads = 0
+        self.scans = 0
 
     def __getitem__(self, key: type[Message]) -> list[Any]:
         self.reads += 1
         return super().__getitem__(key)
+
+    def __iter__(self) -> Iterator[type[Message]]:
+        self.scans += 1
+        return super().__iter__()
+
+    def keys(self) -> KeysView[type[Message]]:
+        self.scans += 1
+        return super().keys()
+
+    def values(self) -> ValuesView[list[Any]]:
+        self.scans += 1
+        return super().values()
+
+    def items(self) -> ItemsView[type[Message], list[Any]]:
+        self.scans += 1
+        return super().items()
 
 
 def messages_of(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
@@ -507,6 +524,7 @@ class BusContract(ABC):
             bus.subscribe(OrderShipped, self.native(lambda message: None))
             await self.publish(bus, OrderPlaced())
         assert lookups.reads == 200 + 200 + 1  # one per publish, one per subscribe
+        assert lookups.scans == 0
         assert len(dict.__getitem__(lookups, OrderShipped)) == 200
 
 

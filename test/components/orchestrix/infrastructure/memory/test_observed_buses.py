@@ -50,6 +50,7 @@ class ObservedRoutes(BusContract):
             bus.subscribe(OrderShipped, self.native(lambda message: None))
             await self.publish(bus, OrderPlaced())
         assert lookups.reads == 200 + 1 + 1  # one per subscribe, one for the first publish
+        assert lookups.scans == 0
         assert len(dict.__getitem__(lookups, OrderShipped)) == 200
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from orchestrix.core.eventsourcing.aggregate import AggregateRepository
 from orchestrix.infrastructure.postgres.schema import MIGRATIONS
 from test.components.orchestrix.infrastructure.postgres.conftest import SchemaFactory, StoreOpener
 from test.contracts.event_store import AsyncStoreUnderTest, everything_event
-from test.contracts.snapshot_damage import Damage, SnapshotDamageContract
+from test.contracts.snapshot_damage import Damage, DamageCounter, SnapshotDamageContract
 from test.contracts.type_names import PREVIOUS_FORMAT, Durable, TypeNameContract
 
 pytestmark = pytest.mark.postgres
@@ -85,3 +86,27 @@ class TestPostgreSQLSnapshotDamage(SnapshotDamageContract):
             )
 
         return store, break_snapshots, write_state
+
+
+async def test_a_connection_dropped_while_the_snapshot_is_written_is_not_raised(
+    open_store: StoreOpener, raw: asyncpg.Connection
+) -> None:
+    """The server ends the connection in the middle of each snapshot write (a trigger makes
+    the backend terminate itself), after the events committed on that same connection."""
+    store = await open_store(pool_min_size=1, pool_max_size=1)
+    schema = f'"{store.schema}"'
+    await raw.execute(
+        f"""CREATE FUNCTION {schema}.drop_connection() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$;
+        CREATE TRIGGER drop_connection BEFORE INSERT OR UPDATE ON {schema}.snapshots
+            FOR EACH ROW EXECUTE FUNCTION {schema}.drop_connection()"""
+    )
+    repository = AggregateRepository[DamageCounter](store, snapshot_every=1)
+    counter = DamageCounter(aggregate_id="c")
+    for amount, failures in ((100, 1), (50, 2)):
+        counter.add(amount)
+        await repository.save_async(counter)  # committed: must not raise
+        assert repository.snapshot_failures == failures
+    assert [event.by for event in await store.load("c")] == [100, 50]  # type: ignore[attr-defined]
+    assert (await repository.load_async(DamageCounter, "c")).total == 150
+    assert await store.load_snapshot_async("c") is None
