@@ -99,6 +99,7 @@ MODULE_LEVEL: dict[str, set[str]] = {
     "orchestrix.infrastructure.memory.utils": {"InMemoryEventStore", "InMemoryMessageBus"},
     "orchestrix.infrastructure.memory.async_bus": {"AsyncMessageHandler"},
     "orchestrix.core.eventsourcing.snapshot": {"EventStore"},
+    "orchestrix.core.messaging.message_bus": {"T"},
 }
 
 
@@ -128,6 +129,13 @@ def test_the_memory_package_exports_the_sync_classes_under_the_plain_names() -> 
 
     assert memory.InMemoryMessageBus is InMemoryMessageBus
     assert memory.InMemoryEventStore is InMemoryEventStore
+
+
+def test_the_bus_module_keeps_its_message_type_variable() -> None:
+    from orchestrix.core.messaging.message import Message
+    from orchestrix.core.messaging.message_bus import T
+
+    assert T.__bound__ is Message
 
 
 def test_the_snapshot_module_keeps_its_own_store_protocol() -> None:
