@@ -98,6 +98,8 @@ MODULE_LEVEL: dict[str, set[str]] = {
     "orchestrix.infrastructure.postgres.connection_pool": {"PoolMetrics"},
     "orchestrix.infrastructure.memory.utils": {"InMemoryEventStore", "InMemoryMessageBus"},
     "orchestrix.infrastructure.memory.async_bus": {"AsyncMessageHandler"},
+    "orchestrix.core.eventsourcing.snapshot": {"EventStore"},
+    "orchestrix.core.messaging.message_bus": {"T"},
 }
 
 
@@ -127,6 +129,26 @@ def test_the_memory_package_exports_the_sync_classes_under_the_plain_names() -> 
 
     assert memory.InMemoryMessageBus is InMemoryMessageBus
     assert memory.InMemoryEventStore is InMemoryEventStore
+
+
+def test_the_bus_module_keeps_its_message_type_variable() -> None:
+    from orchestrix.core.messaging.message import Message
+    from orchestrix.core.messaging.message_bus import T
+
+    assert T.__bound__ is Message
+
+
+def test_the_snapshot_module_keeps_its_own_store_protocol() -> None:
+    """The release's `snapshot.EventStore` (snapshots beside events) is not the package's
+    `EventStore`; the memory store satisfies it."""
+    from orchestrix.core.eventsourcing import EventStore, snapshot
+    from orchestrix.infrastructure.memory.store import InMemoryEventStore
+
+    assert snapshot.EventStore is not EventStore
+    store: snapshot.EventStore = InMemoryEventStore()
+    for name in ("save", "load", "save_snapshot", "load_snapshot"):
+        assert callable(getattr(snapshot.EventStore, name))
+        assert callable(getattr(store, name))
 
 
 def test_the_top_level_package_stays_a_namespace_package() -> None:

@@ -421,6 +421,27 @@ class EventStoreContract:
         await store.save_snapshot(snapshot)
         assert await store.load_snapshot("acc") == snapshot
 
+    @pytest.mark.parametrize(
+        "value", [Decimal("1.5"), datetime(2024, 1, 1, tzinfo=UTC), (1, 2), {1: "a"}]
+    )
+    async def test_a_snapshot_state_must_be_json_data(
+        self, store: StoreUnderTest, value: object
+    ) -> None:
+        """Every store refuses what PostgreSQL could not keep (docs/differences.md)."""
+        with pytest.raises(EventEncodingError):
+            await store.save_snapshot(Snapshot("acc", "Account", 1, {"value": value}))
+        assert await store.load_snapshot("acc") is None
+
+    async def test_a_loaded_snapshot_state_is_a_copy(self, store: StoreUnderTest) -> None:
+        state: dict[str, Any] = {"owners": ["a"]}
+        await store.save_snapshot(Snapshot("acc", "Account", 1, state))
+        state["owners"].append("b")
+        loaded = await store.load_snapshot("acc")
+        assert loaded is not None and loaded.state == {"owners": ["a"]}
+        loaded.state["owners"].append("c")
+        again = await store.load_snapshot("acc")
+        assert again is not None and again.state == {"owners": ["a"]}
+
     async def test_missing_snapshot_is_none(self, store: StoreUnderTest) -> None:
         await store.save_snapshot(Snapshot("other", "Account", 1, {}))
         assert await store.load_snapshot("acc") is None

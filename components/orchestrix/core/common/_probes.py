@@ -25,7 +25,13 @@ from orchestrix.core.common.observability import (
     ObservabilityHooks,
     get_observability,
 )
-from orchestrix.core.common.tracing import AttributeValue, SpanKind, TraceSpan, TracingProvider
+from orchestrix.core.common.tracing import (
+    AttributeValue,
+    SpanKind,
+    TraceSpan,
+    TracingProvider,
+    as_tracing_provider,
+)
 from orchestrix.core.messaging.message import Command, Message
 
 _logger = logging.getLogger(LOGGER_NAME)
@@ -50,7 +56,9 @@ class Call:
         self.detail = detail
         self.reset: Callable[[], None] | None = None
         self.span: TraceSpan | None = None
-        if tracing is None and state.tracing:
+        if tracing is not None:
+            tracing = as_tracing_provider(tracing)
+        elif state.tracing:
             tracing = hooks.tracing
         self.tracing = tracing
         if tracing is not None:

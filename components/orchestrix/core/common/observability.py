@@ -29,6 +29,7 @@ from orchestrix.core.common.tracing import (
     SpanKind,
     TraceSpan,
     TracingProvider,
+    as_tracing_provider,
 )
 
 type VersionCallback = Callable[[str, int], object]
@@ -57,7 +58,9 @@ class ObservabilityHooks:
             NoOpMetricsProvider() if metrics_provider is None else metrics_provider
         )
         self._tracing: TracingProvider = (
-            NoOpTracingProvider() if tracing_provider is None else tracing_provider
+            NoOpTracingProvider()
+            if tracing_provider is None
+            else as_tracing_provider(tracing_provider)
         )
         self.logger = logging.getLogger(LOGGER_NAME) if logger is None else logger
         self._callbacks: dict[str, list[Callable[..., object]]] = {}
@@ -77,7 +80,7 @@ class ObservabilityHooks:
 
     @tracing.setter
     def tracing(self, provider: TracingProvider) -> None:
-        self._tracing = provider
+        self._tracing = as_tracing_provider(provider)
         _changed()
 
     @property

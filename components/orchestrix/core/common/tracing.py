@@ -143,10 +143,36 @@ class NoOpTracingProvider(TracingProvider):
         span.end()
 
 
+class _StartEndTracing(TracingProvider):
+    """A tracer with only `start_span` and `end_span`, which the first release accepted
+    without subclassing `TracingProvider`, given the span methods the library also calls.
+    Its other attributes are read through."""
+
+    def __init__(self, tracer: Any) -> None:
+        self.tracer = tracer
+
+    def start_span(self, operation: str) -> TraceSpan:
+        span: TraceSpan = self.tracer.start_span(operation)
+        return span
+
+    def end_span(self, span: TraceSpan) -> None:
+        self.tracer.end_span(span)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tracer, name)
+
+
+def as_tracing_provider(tracer: Any) -> TracingProvider:
+    """`tracer` itself when it is a `TracingProvider`, else a provider that delegates to its
+    `start_span` and `end_span`."""
+    return tracer if isinstance(tracer, TracingProvider) else _StartEndTracing(tracer)
+
+
 __all__ = [
     "AttributeValue",
     "NoOpTracingProvider",
     "SpanKind",
     "TraceSpan",
     "TracingProvider",
+    "as_tracing_provider",
 ]

@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from orchestrix.core.common.tracing import TracingProvider
+from orchestrix.core.common.tracing import TracingProvider, as_tracing_provider
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.projection_handlers import (
     EventHandler,
@@ -158,8 +158,7 @@ class ProjectionEngine:
         self, entry: ProjectionEventHandler, event: Event, context: ProjectionContext[Any] | None
     ) -> None:
         """Run one handler inside a `projection.handle.<Class>` span; a failure marks it."""
-        tracing, name = self.tracing, type(event).__name__
-        assert tracing is not None
+        tracing, name = as_tracing_provider(self.tracing), type(event).__name__
         span = tracing.open_span(
             f"projection.handle.{name}",
             {"projection_id": self.projection_id, "event_id": event.id, "event_type": name},

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from orchestrix.core.common.exceptions import EventDecodingError, EventEncodingError
 from orchestrix.core.messaging._converters import Refused, json_value
 from orchestrix.core.messaging.jsonio import dump_json, load_json
+from orchestrix.core.messaging.message import Event
 
 
 def _now() -> datetime:
@@ -64,6 +65,15 @@ class SnapshotStore(Protocol):
     def load_snapshot(self, aggregate_id: str) -> Snapshot | None: ...
 
 
+class EventStore(SnapshotStore, Protocol):
+    """The first release's protocol of this module: a sync store that keeps snapshots beside
+    its events (distinct from `event_store.EventStore`, which the package exports)."""
+
+    def save(self, aggregate_id: str, events: list[Event]) -> object: ...
+
+    def load(self, aggregate_id: str, from_version: int = 0) -> list[Event]: ...
+
+
 class AsyncSnapshotStore(Protocol):
     """Keeps the latest snapshot per aggregate (async stores)."""
 
@@ -74,6 +84,7 @@ class AsyncSnapshotStore(Protocol):
 
 __all__ = [
     "AsyncSnapshotStore",
+    "EventStore",
     "Snapshot",
     "SnapshotStore",
     "decode_state",

@@ -74,12 +74,13 @@ class EventUpcaster[SourceEvent: Event, TargetEvent: Event]:
 
 
 def schema_version_of(event: object) -> int | None:
-    """An int field named `version` (the first release's convention), else the class's
-    declared schema version; None for an object that has neither."""
+    """An int field named `version` (the first release's convention), else the schema version
+    its class declares (`schema_version=`); None for an event with neither, which `upcast`
+    reports as missing its version, as the first release did."""
     version = _version_field(event)
     if version is not None:
         return version
-    if isinstance(event, Message):
+    if isinstance(event, Message) and type(event).__schema_version_declared__:
         return type(event).__schema_version__
     return None
 
@@ -179,8 +180,9 @@ class UpcasterRegistry:
     async def upcast(self, event: Event, event_type: str, target_version: int) -> Event:
         """`event` converted step by step to `target_version` (the same object if it is there).
 
-        The current version is the event's `version` field if it has one, else its class's
-        schema version; a `version` field of each result is set to the step's target.
+        The current version is the event's `version` field if it has one, else the schema
+        version its class declares; a `version` field of each result is set to the step's
+        target.
         """
         by_field = _version_field(event) is not None
         current = schema_version_of(event)

@@ -31,7 +31,7 @@ UNFINISHED = (SagaStatus.IN_PROGRESS, SagaStatus.COMPENSATING)
 """The statuses of a saga that was interrupted if no process is running it."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class SagaStepStatus:
     """One step's progress. `status` is one of the class constants below.
 

@@ -30,6 +30,7 @@ class Message:
 
     __type_name__: ClassVar[str] = "Message"
     __schema_version__: ClassVar[int] = 1
+    __schema_version_declared__: ClassVar[bool] = False
 
     id: str = field(default_factory=_new_id)
     specversion: str = "1.0"
@@ -53,6 +54,9 @@ class Message:
             cls.__type_name__ = type_name
         elif "__type_name__" not in cls.__dict__:
             cls.__type_name__ = cls.__name__
+        cls.__schema_version_declared__ = (
+            schema_version is not None or "__schema_version__" in cls.__dict__
+        )
         if schema_version is not None:
             if schema_version < 1:
                 raise ValueError("schema_version must be 1 or greater")

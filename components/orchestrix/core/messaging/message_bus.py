@@ -8,9 +8,12 @@ functions as handlers, so one handler can serve both buses.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from orchestrix.core.messaging.message import Message
+
+T = TypeVar("T", bound=Message)
+"""The first release's message type variable, kept for buses written against it."""
 
 type MessageHandler[T: Message] = Callable[[T], None]
 type AsyncMessageHandler[T: Message] = Callable[[T], Awaitable[None] | None]

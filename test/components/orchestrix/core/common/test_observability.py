@@ -26,6 +26,7 @@ from orchestrix.core.common.observability import (
 from test.components.orchestrix.core.common.recorders import (
     RecordingMetrics,
     RecordingTracing,
+    StartEndTracer,
     observing,
 )
 
@@ -292,9 +293,10 @@ def test_event_store_operations_are_spans_named_after_the_operation() -> None:
     assert tracing.ended == [span] and span.status == "ok"
 
 
-def test_the_span_helper_records_an_escaping_error() -> None:
-    tracing = RecordingTracing()
-    hooks = ObservabilityHooks(tracing_provider=tracing)
+@pytest.mark.parametrize("tracer_class", [RecordingTracing, StartEndTracer])
+def test_the_span_helper_records_an_escaping_error(tracer_class: type[StartEndTracer]) -> None:
+    tracing = tracer_class()
+    hooks = ObservabilityHooks(tracing_provider=tracing)  # type: ignore[arg-type]
 
     with pytest.raises(KeyError), hooks.span("projection.batch", {"projection.name": "p"}):
         raise KeyError("missing")

@@ -15,7 +15,7 @@ from orchestrix.core.eventsourcing.projection import (
     ProjectionState,
 )
 from orchestrix.core.messaging.message import Event
-from test.components.orchestrix.core.common.recorders import RecordingTracing
+from test.components.orchestrix.core.common.recorders import RecordingTracing, StartEndTracer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,10 +248,11 @@ async def test_without_initialize_there_is_no_state(store: InMemoryProjectionSta
     assert not engine.is_healthy()
 
 
+@pytest.mark.parametrize("tracer_class", [RecordingTracing, StartEndTracer])
 async def test_spans_name_the_event_and_record_a_failure(
-    store: InMemoryProjectionStateStore,
+    store: InMemoryProjectionStateStore, tracer_class: type[StartEndTracer]
 ) -> None:
-    tracer = RecordingTracing()
+    tracer = tracer_class()
     engine = ProjectionEngine("p", store, tracing=tracer)
     engine.on(ItemAdded)(lambda event: None)
 

@@ -314,6 +314,33 @@ async def test_an_object_without_a_version_cannot_be_upcast() -> None:
     assert str(caught.value) == "Event unversioned missing version attribute for upcasting"
 
 
+@dataclass(frozen=True, kw_only=True)
+class VerUnversioned(Event):
+    """Neither a `version` field nor a declared schema version."""
+
+    name: str = ""
+
+
+async def test_an_event_without_a_version_field_or_declared_version_is_missing_it() -> None:
+    """The first release's error: its events carried the version in a `version` field."""
+    reg = UpcasterRegistry()
+    reg.register("VerUnversioned", AddEmail(1, 2))
+    event = VerUnversioned(name="a")
+    for missing in (event, Event(type="VerUnversioned")):
+        with pytest.raises(UpcasterException) as caught:
+            await reg.upcast(missing, "VerUnversioned", 2)
+        assert str(caught.value) == f"Event {missing} missing version attribute for upcasting"
+        assert not await AddEmail().can_upcast(missing)
+
+
+async def test_a_declared_schema_version_stands_in_for_a_version_field() -> None:
+    reg = UpcasterRegistry()
+    reg.register("VerPlaced", CentsUpcaster())
+    assert await CentsUpcaster().can_upcast(VerPlacedV1(total="1"))
+    upcast = await reg.upcast(VerPlacedV1(total="1.5"), "VerPlaced", 2)
+    assert isinstance(upcast, VerPlacedV2) and upcast.total_cents == 15
+
+
 async def test_the_version_field_of_each_result_is_set_on_a_copy() -> None:
     reg = UpcasterRegistry()
     reg.register(REF, AddEmail(1, 2))

@@ -26,7 +26,7 @@ from orchestrix.core.execution.saga import (
     SagaStep,
     SagaStepStatus,
 )
-from test.components.orchestrix.core.common.test_observability import RecordingTracing
+from test.components.orchestrix.core.common.recorders import RecordingTracing, StartEndTracer
 
 
 class RecordingStore(InMemorySagaStateStore):
@@ -401,8 +401,11 @@ async def test_a_timed_attempt_is_retried() -> None:
     assert await Saga("t", [step], InMemorySagaStateStore()).execute() == "fast"
 
 
-async def test_each_step_gets_a_span_and_a_failure_marks_its_span() -> None:
-    tracer = RecordingTracing()
+@pytest.mark.parametrize("tracer_class", [RecordingTracing, StartEndTracer])
+async def test_each_step_gets_a_span_and_a_failure_marks_its_span(
+    tracer_class: type[StartEndTracer],
+) -> None:
+    tracer = tracer_class()
 
     def fail() -> None:
         raise RuntimeError("no")
@@ -411,7 +414,7 @@ async def test_each_step_gets_a_span_and_a_failure_marks_its_span() -> None:
         "traced",
         [SagaStep("a", lambda: 1, lambda: None), SagaStep("b", fail)],
         InMemorySagaStateStore(),
-        tracing=tracer,
+        tracing=tracer,  # type: ignore[arg-type]
     )
     with pytest.raises(RuntimeError):
         await saga.execute()
