@@ -102,6 +102,15 @@ class FidelityShelved(Event):
     name: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class FidelityNoneDefaults(Event):
+    """Fields written as the first release's users wrote them: a None default, no Optional."""
+
+    note: str = None  # type: ignore[assignment]
+    count: int = None  # type: ignore[assignment]
+    when: datetime = None  # type: ignore[assignment]
+
+
 @dataclass
 class FidelityShelf(AggregateRoot):
     """An aggregate whose state is held in bare `dict` and `list` fields and untyped values."""
@@ -145,6 +154,14 @@ class EventStoreFidelityContract:
     async def test_slots_events_round_trip(self, store: StoreUnderTest) -> None:
         await self._round_trip(store, FidelitySlotted(amount=Decimal("2.5"), tags=["a"]))
         await self._round_trip(store, FidelitySlotted(amount=Decimal(1), data={"k": [1]}))
+
+    async def test_a_field_whose_default_is_none_keeps_none_or_its_type(
+        self, store: StoreUnderTest
+    ) -> None:
+        await self._round_trip(store, FidelityNoneDefaults())
+        moment = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+        await self._round_trip(store, FidelityNoneDefaults(note="n", count=3, when=moment))
+        await self._refused(store, FidelityNoneDefaults(count=2.5))  # type: ignore[arg-type]
 
     async def test_bare_dict_and_list_fields_keep_their_items(self, store: StoreUnderTest) -> None:
         event = FidelityBare(

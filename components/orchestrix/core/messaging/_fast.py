@@ -33,7 +33,7 @@ from itertools import repeat
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventEncodingError
-from orchestrix.core.messaging._plans import complete, instance, plan
+from orchestrix.core.messaging._plans import complete, field_hints, instance, plan
 
 try:
     import msgspec
@@ -179,7 +179,7 @@ def _fast_shape(cls: type) -> tuple[Any, tuple[tuple[str, Post], ...]]:
     _building.add(cls)
     try:
         pure = dict(plan(cls).decoders)
-        hints = typing.get_type_hints(cls, include_extras=True)
+        hints = field_hints(cls)
         fields: dict[str, Any] = {}
         steps: list[tuple[str, Post]] = []
         for field in dataclasses.fields(cls):

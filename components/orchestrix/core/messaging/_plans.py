@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -71,12 +72,34 @@ def plan(cls: type) -> Plan:
     return found
 
 
+def field_hints(cls: type) -> dict[str, Any]:
+    """The annotated type of each field of dataclass `cls`; a field whose default is None also
+    admits None (`note: str = None` means `str | None`, as the first release stored it)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    for field in dataclasses.fields(cls):
+        hint = hints.get(field.name, Any)
+        if field.default is None and not _admits_none(hint):
+            hints[field.name] = hint | None
+    return hints
+
+
+def _admits_none(hint: Any) -> bool:
+    if hint is Any or hint is None or hint is type(None):
+        return True
+    if typing.get_origin(hint) is typing.Annotated:
+        return _admits_none(typing.get_args(hint)[0])
+    return type(None) in typing.get_args(hint) and typing.get_origin(hint) in (
+        typing.Union,
+        types.UnionType,
+    )
+
+
 def _build_plan(cls: type) -> Plan:
     where = cls.__qualname__
     if not dataclasses.is_dataclass(cls):
         raise EventEncodingError(f"{where} is not a dataclass the codec can encode")
     try:
-        hints = typing.get_type_hints(cls, include_extras=True)
+        hints = field_hints(cls)
     except Exception as error:
         raise EventEncodingError(f"Cannot read the field types of {where}: {error}") from error
     strings, optional_strings, mutable = [], [], []
@@ -317,4 +340,4 @@ def complete(values: dict[str, Any], the_plan: Plan) -> None:
         )
 
 
-__all__ = ["Plan", "complete", "instance", "plan", "rebuild", "to_data_of"]
+__all__ = ["Plan", "complete", "field_hints", "instance", "plan", "rebuild", "to_data_of"]
