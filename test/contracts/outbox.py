@@ -18,6 +18,8 @@ import pytest
 from orchestrix.core.common.exceptions import ConcurrencyError
 from orchestrix.core.messaging.message import Event
 from orchestrix.core.messaging.outbox import Outbox, OutboxEntry
+from orchestrix.core.messaging.outbox_relay import OutboxRelay
+from orchestrix.infrastructure.memory.async_bus import InMemoryAsyncMessageBus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,3 +184,38 @@ class LeasedOutboxContract(OutboxContract):
                 await batch.mark_sent(batch.entries)
             await stalled.mark_sent(stalled.entries)  # too late: it is someone else's now
         assert await backend.outbox.pending_count() == 0
+
+    async def test_several_relays_at_once_publish_each_event_once_in_stream_order(
+        self, backend: OutboxUnderTest, short_lease: Callable[[float], Awaitable[Outbox]]
+    ) -> None:
+        streams, per_stream = "ABCDEFGHIJ", 12
+        for version in range(per_stream):
+            for stream in streams:
+                await backend.save(stream, added(f"{stream}{version:02d}"), version)
+        published: list[str] = []
+        bus = InMemoryAsyncMessageBus()
+
+        async def publish(message: OutboxItemAdded) -> None:
+            await asyncio.sleep(0)  # let the other relays run meanwhile
+            published.append(message.item)
+
+        bus.subscribe(OutboxItemAdded, publish)
+        outboxes = [backend.outbox, await short_lease(30.0), await short_lease(30.0)]
+        relays = [OutboxRelay(outbox, bus, batch_size=7, poll_interval=0.01) for outbox in outboxes]
+        stop = asyncio.Event()
+        running = [asyncio.create_task(relay.run(stop)) for relay in relays]
+        try:
+            for _ in range(3000):
+                if await backend.outbox.pending_count() == 0:
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*running), 30)
+        assert await backend.outbox.pending_count() == 0
+        assert sorted(published) == sorted(
+            f"{stream}{version:02d}" for stream in streams for version in range(per_stream)
+        )
+        for stream in streams:
+            in_order = [item for item in published if item[0] == stream]
+            assert in_order == sorted(in_order)

@@ -13,9 +13,10 @@ receives its subclasses. To follow a store's log continuously, run the engine wi
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
+from orchestrix.core.common.instrumentation import projection_batch
 from orchestrix.core.common.tracing import TracingProvider, as_tracing_provider
 from orchestrix.core.eventsourcing.event_log import RecordedEvent
 from orchestrix.core.eventsourcing.projection_handlers import (
@@ -93,7 +94,13 @@ class ProjectionEngine:
         Give `RecordedEvent`s (from a store's `read_all`) so that the checkpoint records
         their place in the log. The first failing handler stops the batch: the state of the
         events processed before it is saved with the error counted, and the error re-raised.
+        The batch is reported to the observability hooks (`projection.batch`) as a runner's.
         """
+        batch = events if isinstance(events, Collection) else tuple(events)
+        with projection_batch(self.projection_id, len(batch)):
+            await self._process(batch)
+
+    async def _process(self, events: Iterable[Event | RecordedEvent]) -> None:
         state = self._state
         try:
             for item in events:

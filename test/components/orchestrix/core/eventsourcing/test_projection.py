@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
 from orchestrix.core.eventsourcing.projection import (
     InMemoryProjectionStateStore,
@@ -15,7 +16,12 @@ from orchestrix.core.eventsourcing.projection import (
     ProjectionState,
 )
 from orchestrix.core.messaging.message import Event
-from test.components.orchestrix.core.common.recorders import RecordingTracing, StartEndTracer
+from test.components.orchestrix.core.common.recorders import (
+    RecordingMetrics,
+    RecordingTracing,
+    StartEndTracer,
+    observing,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,3 +276,36 @@ async def test_spans_name_the_event_and_record_a_failure(
     assert (good.status, good.error) == ("ok", None)
     assert (bad.status, bad.error) == ("error", "no")
     assert bad.attributes["error.type"] == "ValueError"
+
+
+async def test_an_engine_used_on_its_own_reports_its_batches_through_the_hooks(
+    store: InMemoryProjectionStateStore,
+) -> None:
+    engine, seen = sku_engine(store)
+
+    @engine.on(Ignored)
+    def fail(event: Ignored) -> None:
+        raise ValueError("no")
+
+    await engine.initialize()
+    metrics, tracing = RecordingMetrics(), RecordingTracing()
+    with observing(ObservabilityHooks(metrics, tracing)):
+        await engine.process_events(recorded(ItemAdded(sku=s), n) for n, s in enumerate("ab", 1))
+        with pytest.raises(ValueError):
+            await engine.handle_event(Ignored())
+    await engine.process_events([recorded(ItemAdded(sku="c"), 3)])  # nobody listens now
+
+    assert seen == ["a", "b", "c"]
+    good, bad = tracing.ended
+    assert (good.operation, good.attributes, good.status) == (
+        "projection.batch",
+        {"projection.name": "p", "projection.events": 2},
+        "ok",
+    )
+    assert (bad.operation, bad.attributes["projection.events"], bad.status) == (
+        "projection.batch",
+        1,
+        "error",
+    )
+    updates = metrics.named("orchestrix.projection.update")
+    assert [call[2] for call in updates] == [{"labels": {"projection_name": "p"}}] * 2

@@ -40,12 +40,13 @@ def namespace() -> str:
 
 @pytest.fixture
 async def open_bus(rabbitmq_url: str, namespace: str) -> AsyncIterator[BusOpener]:
-    """Opens connected buses in the test's namespace (unless given); closes them all."""
+    """Opens connected buses in the test's namespace and on the test broker (unless given);
+    closes them all."""
     buses: list[RabbitMQMessageBus] = []
 
-    async def open_one(**options: Any) -> RabbitMQMessageBus:
+    async def open_one(url: str = rabbitmq_url, **options: Any) -> RabbitMQMessageBus:
         options.setdefault("namespace", namespace)
-        bus = RabbitMQMessageBus(rabbitmq_url, **options)
+        bus = RabbitMQMessageBus(url, **options)
         buses.append(bus)
         await bus.connect()
         return bus

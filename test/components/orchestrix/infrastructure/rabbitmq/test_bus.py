@@ -279,6 +279,37 @@ def bus_body(message: Message) -> bytes:
     return encode(message).body
 
 
+async def test_a_message_the_broker_dead_letters_keeps_the_brokers_reason_and_queue(
+    open_bus: BusOpener,
+) -> None:
+    declaring = await open_bus(topic_naming=NAMING)
+    declaring.subscribe(MoneyDeposited, lambda message: None, name="ledger")
+    await declaring.start()
+    await declaring.stop()  # the queue stays, with nobody consuming it
+    event = MoneyDeposited(account_id="A", amount=Decimal(3))
+    expiring = aio_pika.Message(bus_body(event), message_id=event.id, expiration=0.05)
+    await declaring.publisher.send(declaring.topology.events, TOPIC, expiring)
+    dead_letters = DeadLetters(declaring)
+    letters: list = []
+    for _ in range(500):
+        letters = await dead_letters.peek()
+        if letters:
+            break
+        await asyncio.sleep(0.02)
+    assert [(letter.message_id, letter.reason, letter.queue) for letter in letters] == [
+        (event.id, "expired", declaring.topology.handler_queue("ledger"))
+    ]
+
+    handled: list[Message] = []
+    worker = await open_bus(topic_naming=NAMING)
+    worker.subscribe(MoneyDeposited, handled.append, name="ledger")
+    await worker.start()
+    assert await dead_letters.republish() == 1
+    await wait_until(lambda: len(handled) == 1)
+    assert handled == [event]
+    assert await dead_letters.peek() == []
+
+
 async def test_discard_removes_dead_letters(open_bus: BusOpener) -> None:
     bus: RabbitMQMessageBus = await open_bus(topic_naming=NAMING, retry_policy=NoRetry())
     await bus.publisher.send(
