@@ -247,6 +247,22 @@ class Projector:
         self.process.stdout.close()
 
 
+def project_at_least_once_with_kills(
+    root: Path, backend: str, target: str, model: Path
+) -> set[str]:
+    """Kill an at-least-once projector three times along the log, then let a fourth reach
+    its end; the event ids its read model (the file `model`) holds."""
+    mode = f"at-least-once:{model}"
+    for round_ in range(3):
+        with Projector(root, backend, target, mode, lock=False) as projector:
+            target_count = 150 + 40 * round_
+            projector.wait_until("some progress", lambda p, t=target_count: len(p.handled) >= t)
+            projector.kill()
+    with Projector(root, backend, target, mode, lock=False) as projector:
+        projector.wait_until("the end of the log", lambda p: p.status == "live")
+    return set(model.read_text().split())
+
+
 def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, Projector]:
     """Which of two racing projectors holds the lock (once it has projected 200 events) and
     which waits as a standby, having projected nothing."""
