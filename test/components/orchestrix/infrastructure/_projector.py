@@ -10,8 +10,9 @@ LOCK `lock` runs as one instance among many (a standby until it holds the lock),
 runs alone.
 
 The child prints `status <status>` on every change of its runner's status, `lock refused`
-each time it tried the lock and another instance held it, and `handled <position>` as each
-event's handler returns; it runs until killed.
+each time it tried the lock and another instance held it, `handled <position>` as each
+event's handler returns (before its batch commits) and `committed <position>` once the
+checkpoint is committed at a new position; it runs until killed.
 """
 
 from __future__ import annotations
@@ -153,11 +154,15 @@ async def project(backend: str, target: str, mode: str, exclusive: bool) -> None
         engine.on(ProjectorTick)(at_least_once_handler(mode.split(":", 1)[1]))
     runner = ProjectionRunner(engine, batch_size=BATCH, **parts)
     await runner.start()
-    status = None
+    status, committed = None, 0
     while True:
         if runner.status != status:
             status = runner.status
             say("status", status)
+        state = runner.state  # what the runner has committed
+        if state is not None and state.last_processed_position != committed:
+            committed = state.last_processed_position
+            say("committed", committed)
         if runner.error is not None:
             say("error", repr(runner.error))
         await asyncio.sleep(0.005)
@@ -178,6 +183,7 @@ class Projector:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.handled: list[int] = []
+        self.committed = 0  # the last position the child's checkpoint was committed at
         self.statuses: list[str] = []
         self.refusals = 0
         self._drainer = threading.Thread(target=self._drain, daemon=True)
@@ -201,6 +207,8 @@ class Projector:
             kind, _, value = line.partition(" ")
             if kind == "handled" and value.isdigit():  # a kill may cut the last line short
                 self.handled.append(int(value))
+            elif kind == "committed" and value.isdigit():
+                self.committed = int(value)
             elif kind == "status":
                 self.statuses.append(value)
             elif line == "lock refused":
@@ -264,7 +272,7 @@ def project_at_least_once_with_kills(
 
 
 def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, Projector]:
-    """Which of two racing projectors holds the lock (once it has projected 200 events) and
+    """Which of two racing projectors holds the lock (once it has committed 200 events) and
     which waits as a standby, having projected nothing."""
     # Each runner reports `standby` before it tries the lock, so wait for one to be active.
     deadline = time.monotonic() + 60
@@ -277,7 +285,7 @@ def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, 
     standby.wait_until(
         "a refused try of the lock", lambda p: p.refusals >= 1 and p.status == "standby"
     )
-    holder.wait_until("some progress", lambda p: len(p.handled) >= 200)
+    holder.wait_until("some progress", lambda p: p.committed >= 200)
     assert standby.status == "standby" and standby.handled == []
     return holder, standby
 

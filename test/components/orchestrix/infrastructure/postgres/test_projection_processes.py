@@ -121,7 +121,7 @@ async def test_two_processes_race_and_the_standby_takes_over_after_a_kill(
         await append(store, 300, first=1500)
         expected = await log_ids(store)
         last = max([recorded.position async for recorded in store.read_all()])
-        standby.wait_until("the new events", lambda p: last in p.handled, timeout=120)
+        standby.wait_until("the new events", lambda p: p.committed == last, timeout=120)
     rows = await applied(raw, store.schema)
     assert Counter(row["event_id"] for row in rows) == Counter(expected)  # each exactly once
     assert {row["pid"] for row in rows} == {active.pid, standby.pid}
