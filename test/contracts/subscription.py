@@ -21,7 +21,11 @@ from orchestrix.core.common.retry import FixedDelay, NoRetry
 from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
 from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
-from orchestrix.core.eventsourcing.projection_errors import ProjectionStoppedError
+from orchestrix.core.eventsourcing.projection_errors import (
+    ProjectionStoppedError,
+    ProjectionWaitTimeoutError,
+)
+from orchestrix.core.eventsourcing.projection_waiting import wait_for_projections
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner, StartFrom
 from orchestrix.core.eventsourcing.subscription_lag import LogHead, ScanningLogHead
 from orchestrix.core.eventsourcing.subscription_wake_up import LocalWakeUp, WakeUp
@@ -151,6 +155,36 @@ class SubscriptionContract:
         log = await log_of(store)
         await runner.wait_for(log[-1][1], timeout=30)
         assert recorder.seen == log[5:]
+
+    async def test_a_writer_waits_for_the_projections_to_read_its_save(
+        self,
+        store: StoreUnderTest,
+        checkpoints: Any,
+        runners: list[ProjectionRunner],
+        runner_for: Callable[..., ProjectionRunner],
+    ) -> None:
+        """Read your writes through the checkpoint store, from the checkpoint the save
+        returned; a projection that does not get there in time is named, where it stands."""
+        recorder = Recorder(checkpoints)
+        runner = runner_for(recorder.engine)
+        runners.append(runner)
+        await runner.start()
+        first = await store.save("writer-0", [SubscriptionTick(writer=0, n=0)])
+        assert first is not None
+        await wait_for_projections(checkpoints, ["recorder"], first, timeout=30)
+        assert recorder.seen == await log_of(store)
+
+        await runner.stop()
+        second = await store.save("writer-0", [SubscriptionTick(writer=0, n=1)])
+        assert second is not None and second > first
+        with pytest.raises(ProjectionWaitTimeoutError) as late:
+            await wait_for_projections(checkpoints, ["recorder"], second, timeout=0.05)
+        assert late.value.behind == {"recorder": first}
+        assert "The write succeeded" in str(late.value)
+
+        await runner.start()
+        await wait_for_projections(checkpoints, ["recorder"], second, timeout=30)
+        assert recorder.seen == await log_of(store)
 
     async def test_lag_counts_the_events_behind_and_their_age(
         self, store: StoreUnderTest, checkpoints: Any, runner_for: Callable[..., ProjectionRunner]

@@ -10,7 +10,8 @@ only one instance projects; the others wait as standbys and take over when it di
 A failing handler goes through the `ErrorPolicy` (retries, then stop or dead-letter). Store
 outages are retried without end (with backoff); anything else stops the runner as FAILED.
 While observability is on, each batch runs in a `projection.batch` span and the lag is
-reported after each batch or poll (see `orchestrix.core.common.instrumentation`).
+reported after each batch or poll (see `orchestrix.core.common.instrumentation`): 0 at the end
+of the log, unless the store held committed events back there.
 """
 
 from __future__ import annotations
@@ -336,7 +337,7 @@ class ProjectionRunner:
                 elif follower.at_end:
                     self._status = RunnerStatus.LIVE
                     self._caught_up.set()
-                    record_projection_lag(self.projection_id, 0)
+                    await self._report_end_of_log()
                     if until_caught_up:
                         return
         finally:
@@ -486,6 +487,15 @@ class ProjectionRunner:
             )
             return
         record_projection_lag(self.projection_id, lag.events)
+
+    async def _report_end_of_log(self) -> None:
+        """At the end of the log the lag is 0, unless the store held committed events back
+        (on PostgreSQL, behind a writer still in flight: its `last_holdback`); then it is
+        measured, so the lag figure shows the stall instead of hiding it."""
+        if getattr(self.log, "last_holdback", None) is None:
+            record_projection_lag(self.projection_id, 0)
+        else:
+            await self._report_lag()
 
     def _publish(self, state: ProjectionState) -> None:
         """Make a committed state current and wake whoever waits for progress."""

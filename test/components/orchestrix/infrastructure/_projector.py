@@ -9,8 +9,10 @@ transaction. MODE `at-least-once:FILE`: each event appends a line to FILE, outsi
 LOCK `lock` runs as one instance among many (a standby until it holds the lock), `free`
 runs alone.
 
-The child prints `status <status>` on every change of its runner's status and `handled
-<position>` as each event's handler returns; it runs until killed.
+The child prints `status <status>` on every change of its runner's status, `lock refused`
+each time it tried the lock and another instance held it, `handled <position>` as each
+event's handler returns (before its batch commits) and `committed <position>` once the
+checkpoint is committed at a new position; it runs until killed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrix.core.eventsourcing.checkpoint import ProjectionLock
 from orchestrix.core.eventsourcing.projection import ProjectionContext, ProjectionEngine
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner
 from orchestrix.core.messaging.message import Event
@@ -49,6 +52,27 @@ def say(*words: object) -> None:
     print(*words, flush=True)
 
 
+class ReportingLock:
+    """The projection lock, announcing each attempt refused because another instance holds
+    it: the parent then knows a standby really tried, rather than guessing from timing."""
+
+    def __init__(self, lock: ProjectionLock) -> None:
+        self.lock = lock
+        self.renew_interval = lock.renew_interval
+
+    async def acquire(self) -> bool:
+        held = await self.lock.acquire()
+        if not held:
+            say("lock", "refused")
+        return held
+
+    async def renew(self) -> bool:
+        return await self.lock.renew()
+
+    async def release(self) -> None:
+        await self.lock.release()
+
+
 async def open_sqlite(target: str, exclusive: bool) -> dict[str, Any]:
     from orchestrix.infrastructure.sqlite import SQLiteCheckpointStore, SQLiteEventStore
 
@@ -57,7 +81,7 @@ async def open_sqlite(target: str, exclusive: bool) -> dict[str, Any]:
     return {
         "log": SQLiteEventStore(target, synchronous="NORMAL"),
         "checkpoints": checkpoints,
-        "lock": checkpoints.lock(PROJECTION) if exclusive else None,
+        "lock": ReportingLock(checkpoints.lock(PROJECTION)) if exclusive else None,
         "standby_interval": STANDBY_INTERVAL,
     }
 
@@ -77,7 +101,7 @@ async def open_postgres(target: str, exclusive: bool) -> dict[str, Any]:
         "log": store,
         "checkpoints": checkpoints,
         "wake_up": PostgreSQLWakeUp(store.pool, schema),
-        "lock": checkpoints.lock(PROJECTION) if exclusive else None,
+        "lock": ReportingLock(checkpoints.lock(PROJECTION)) if exclusive else None,
         "standby_interval": STANDBY_INTERVAL,
     }
 
@@ -130,11 +154,15 @@ async def project(backend: str, target: str, mode: str, exclusive: bool) -> None
         engine.on(ProjectorTick)(at_least_once_handler(mode.split(":", 1)[1]))
     runner = ProjectionRunner(engine, batch_size=BATCH, **parts)
     await runner.start()
-    status = None
+    status, committed = None, 0
     while True:
         if runner.status != status:
             status = runner.status
             say("status", status)
+        state = runner.state  # what the runner has committed
+        if state is not None and state.last_processed_position != committed:
+            committed = state.last_processed_position
+            say("committed", committed)
         if runner.error is not None:
             say("error", repr(runner.error))
         await asyncio.sleep(0.005)
@@ -155,8 +183,11 @@ class Projector:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.handled: list[int] = []
+        self.committed = 0  # the last position the child's checkpoint was committed at
         self.statuses: list[str] = []
-        threading.Thread(target=self._drain, daemon=True).start()
+        self.refusals = 0
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
 
     @property
     def pid(self) -> int:
@@ -176,8 +207,12 @@ class Projector:
             kind, _, value = line.partition(" ")
             if kind == "handled" and value.isdigit():  # a kill may cut the last line short
                 self.handled.append(int(value))
+            elif kind == "committed" and value.isdigit():
+                self.committed = int(value)
             elif kind == "status":
                 self.statuses.append(value)
+            elif line == "lock refused":
+                self.refusals += 1
             elif kind == "error":
                 raise AssertionError(f"projector {self.pid} failed: {value}")
 
@@ -202,9 +237,13 @@ class Projector:
         return self.status in ("catching_up", "live")
 
     def kill(self) -> None:
+        """Kill the child, then take every line it printed before it died (the drain thread
+        ends at the end of its output), so `handled` ends with its true last event."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=30)
+        self._drainer.join(timeout=30)
+        assert not self._drainer.is_alive(), f"projector {self.pid}: output never ended"
         self._read()
 
     def __enter__(self) -> Projector:
@@ -216,8 +255,24 @@ class Projector:
         self.process.stdout.close()
 
 
+def project_at_least_once_with_kills(
+    root: Path, backend: str, target: str, model: Path
+) -> set[str]:
+    """Kill an at-least-once projector three times along the log, then let a fourth reach
+    its end; the event ids its read model (the file `model`) holds."""
+    mode = f"at-least-once:{model}"
+    for round_ in range(3):
+        with Projector(root, backend, target, mode, lock=False) as projector:
+            target_count = 150 + 40 * round_
+            projector.wait_until("some progress", lambda p, t=target_count: len(p.handled) >= t)
+            projector.kill()
+    with Projector(root, backend, target, mode, lock=False) as projector:
+        projector.wait_until("the end of the log", lambda p: p.status == "live")
+    return set(model.read_text().split())
+
+
 def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, Projector]:
-    """Which of two racing projectors holds the lock (once it has projected 200 events) and
+    """Which of two racing projectors holds the lock (once it has committed 200 events) and
     which waits as a standby, having projected nothing."""
     # Each runner reports `standby` before it tries the lock, so wait for one to be active.
     deadline = time.monotonic() + 60
@@ -227,8 +282,10 @@ def holder_and_standby(first: Projector, second: Projector) -> tuple[Projector, 
         assert time.monotonic() < deadline, "neither projector took the lock"
         time.sleep(0.005)
     holder, standby = (first, second) if first.is_active() else (second, first)
-    standby.wait_until("standby", lambda p: p.status is not None)
-    holder.wait_until("some progress", lambda p: len(p.handled) >= 200)
+    standby.wait_until(
+        "a refused try of the lock", lambda p: p.refusals >= 1 and p.status == "standby"
+    )
+    holder.wait_until("some progress", lambda p: p.committed >= 200)
     assert standby.status == "standby" and standby.handled == []
     return holder, standby
 

@@ -205,3 +205,11 @@ class CrashScenarios:
         # A second restart finds nothing left to do, and sends nothing again.
         assert self.run(target, "fire-again") == ["fired 0"]
         assert len(self.query(target, "SELECT * FROM {effects} WHERE run >= {saga}", 0)) == 6
+
+    def test_a_message_redelivered_after_a_kill_issues_its_command_once(self, target: str) -> None:
+        child = self.start(target, "deliver", "D", "hold")
+        self.wait_for(child, "delivered D deadlines 1")
+        self.kill(child)  # its broker or subscription delivers the message again
+        assert self.run(target, "deliver", "D", "exit") == ["delivered D deadlines 1"]
+        assert self.run(target, "deliver", "D", "exit") == ["delivered D deadlines 1"]
+        assert self.effects(target, "D") == Counter(ChargeCard=1)

@@ -18,6 +18,9 @@ counts what really happened. Modes:
 - `fire`: recover, then run the deadline scheduler on a clock 16 minutes ahead until orders
   A and C are cancelled, then a few more rounds; print `fired` and the cancelled orders.
 - `fire-again`: recover and fire what is due on that clock; print `fired N`.
+- `deliver ORDER hold|exit`: handle order ORDER's `OrderPlaced` (the same message, same id,
+  each time), print `delivered ORDER deadlines N` (its deadlines now stored); `hold` then
+  blocks until the process is killed, as a consumer killed before it acknowledged.
 """
 
 from __future__ import annotations
@@ -272,6 +275,17 @@ async def fire_again(backend: Backend) -> None:
     print("fired", fired, flush=True)
 
 
+async def deliver(backend: Backend, order_id: str, then: str) -> None:
+    stores = await backend.process_stores()
+    manager = order_manager(backend, stores, SystemClock())
+    placed = OrderPlaced(order_id=order_id, amount=Decimal("40"), id=f"placed-{order_id}")
+    await manager.handle(placed)
+    deadlines = await stores[1].list_for(manager.process_type, order_id)
+    print("delivered", order_id, "deadlines", len(deadlines), flush=True)
+    if then == "hold":
+        await asyncio.Event().wait()  # killed before the delivery was acknowledged
+
+
 MODES: dict[str, Callable[..., Awaitable[None]]] = {
     "transfer": transfer,
     "recover": recover,
@@ -280,6 +294,7 @@ MODES: dict[str, Callable[..., Awaitable[None]]] = {
     "place": place,
     "fire": fire,
     "fire-again": fire_again,
+    "deliver": deliver,
 }
 
 

@@ -7,15 +7,26 @@ return nothing, silently, for as long as it ran.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
 import pytest
 
+from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.eventsourcing.event_log import START, RecordedEvent
+from orchestrix.core.eventsourcing.projection import ProjectionEngine
+from orchestrix.core.eventsourcing.subscription import ProjectionRunner
 from orchestrix.core.messaging.message import Event
+from orchestrix.infrastructure.postgres import PostgreSQLCheckpointStore, PostgreSQLLogHead
 from orchestrix.infrastructure.postgres.store import PostgreSQLEventStore
+from test.components.orchestrix.core.common.recorders import (
+    RecordingMetrics,
+    RecordingTracing,
+    observing,
+)
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
 
 pytestmark = pytest.mark.postgres
@@ -109,3 +120,53 @@ async def test_a_writer_with_nothing_committed_after_it_holds_nothing_back(
         await store.save_in_transaction(raw, "slow", [PgHorizonTick(n=1)])
         assert len(await read(store)) == 1
         assert await store.log_holdback() is None
+
+
+class LagGauge(RecordingMetrics):
+    """Keeps the metrics it receives and wakes whoever waits for a projection lag report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reported = asyncio.Event()
+
+    def gauge(self, name: str, value: float, labels: dict[str, str] | None = None) -> None:
+        super().gauge(name, value, labels)
+        self._reported.set()
+
+    def lags(self) -> list[object]:
+        return [call[1][1] for call in self.named("orchestrix.projection.lag")]
+
+    async def until(self, check: Callable[[list[object]], bool]) -> None:
+        """Return once the lags reported so far pass `check`."""
+        while not check(self.lags()):
+            self._reported.clear()
+            await self._reported.wait()
+
+
+async def test_a_following_projection_reports_the_events_held_back_as_its_lag(
+    open_store: StoreOpener, raw: asyncpg.Connection
+) -> None:
+    """While a writer in flight holds the log back, the lag gauge shows the committed events
+    behind it, not 0: a stalled projection does not look caught up."""
+    store = await open_store(commit_wait=0)
+    checkpoints = PostgreSQLCheckpointStore(store.pool, store.schema)
+    head = PostgreSQLLogHead(store.pool, store.schema)
+    engine, seen = ProjectionEngine("ticks", checkpoints), list[int]()
+    engine.on(PgHorizonTick)(lambda event: seen.append(event.n))
+    runner = ProjectionRunner(engine, store, checkpoints=checkpoints, head=head)
+    metrics = LagGauge()
+    with observing(ObservabilityHooks(metrics, RecordingTracing())):
+        await runner.start()
+        try:
+            async with asyncio.timeout(30):
+                await runner.wait_caught_up()
+                async with raw.transaction():
+                    await store.save_in_transaction(raw, "slow", [PgHorizonTick(n=1)])
+                    await store.save("fast", [PgHorizonTick(n=2)])
+                    await metrics.until(lambda lags: 1 in lags)  # the fast event, held back
+                    assert seen == []
+                await runner.wait_for(await head.head())
+                assert seen == [1, 2]
+                await metrics.until(lambda lags: lags[-1] == 0)
+        finally:
+            await runner.stop()

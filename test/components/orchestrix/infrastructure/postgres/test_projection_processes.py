@@ -1,5 +1,6 @@
 """Projection processes on PostgreSQL: killed with SIGKILL in the middle of a batch and
-restarted, each event is applied exactly once (the read model commits with the checkpoint);
+restarted, each event is applied exactly once (the read model commits with the checkpoint),
+or at least once (a read model outside the checkpoint's transaction never misses one);
 two processes race for one projection, only the advisory-lock holder projects, and the
 standby takes over once the holder is killed."""
 
@@ -9,6 +10,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -20,6 +22,7 @@ from test.components.orchestrix.infrastructure._projector import (
     Projector,
     ProjectorTick,
     holder_and_standby,
+    project_at_least_once_with_kills,
 )
 from test.components.orchestrix.infrastructure.postgres.conftest import StoreOpener
 
@@ -94,6 +97,14 @@ async def test_killed_mid_batch_and_restarted_applies_each_event_exactly_once(
     assert await committed_position(raw, store.schema) == max(
         [recorded.position async for recorded in store.read_all()]
     )
+
+
+async def test_at_least_once_never_skips_an_event(
+    store: PostgreSQLEventStore, postgres_dsn: str, tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    target, model = f"{postgres_dsn}|{store.schema}", tmp_path / "model.txt"
+    applied = project_at_least_once_with_kills(pytestconfig.rootpath, "postgres", target, model)
+    assert applied == set(await log_ids(store))  # every event, some perhaps twice
 
 
 async def test_two_processes_race_and_the_standby_takes_over_after_a_kill(

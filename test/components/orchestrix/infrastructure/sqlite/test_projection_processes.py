@@ -24,6 +24,7 @@ from test.components.orchestrix.infrastructure._projector import (
     Projector,
     ProjectorTick,
     holder_and_standby,
+    project_at_least_once_with_kills,
 )
 
 pytestmark = pytest.mark.slow
@@ -92,16 +93,8 @@ def test_at_least_once_never_skips_an_event(
     app_db: Path, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
     model = tmp_path / "model.txt"
-    mode = f"at-least-once:{model}"
-    for round_ in range(3):
-        with Projector(pytestconfig.rootpath, "sqlite", str(app_db), mode, lock=False) as p:
-            target = 150 + 40 * round_
-            p.wait_until("some progress", lambda p, t=target: len(p.handled) >= t)
-            p.kill()
-    with Projector(pytestconfig.rootpath, "sqlite", str(app_db), mode, lock=False) as p:
-        p.wait_until("the end of the log", lambda p: p.status == "live")
-    lines = model.read_text().split()
-    assert set(lines) == set(log_ids(app_db))  # every event, some perhaps twice
+    applied = project_at_least_once_with_kills(pytestconfig.rootpath, "sqlite", str(app_db), model)
+    assert applied == set(log_ids(app_db))  # every event, some perhaps twice
 
 
 def test_two_processes_race_and_the_standby_takes_over_after_a_kill(
