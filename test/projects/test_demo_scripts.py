@@ -47,3 +47,11 @@ def test_bad_options_are_refused_with_a_usage_message(demo: DemoProject) -> None
     result = run(str(BIN / demo.script), "--no-such-option")
     assert result.returncode == 2
     assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("demo", DEMO_PROJECTS, ids=lambda demo: demo.folder)
+def test_help_describes_the_demo_in_whole_sentences(demo: DemoProject) -> None:
+    result = run(str(BIN / demo.script), "--help")
+    assert result.returncode == 0, result.stderr
+    description = result.stdout.split("\n\n")[1]
+    assert description.rstrip().endswith("."), description
