@@ -5,9 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from test.conftest import running_in_ci
 
@@ -41,3 +44,19 @@ def build(distribution: str, out: Path) -> tuple[Path, Path]:
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
     return sdist, wheel
+
+
+def pinned_requirements(distribution: str) -> list[str]:
+    """What `distribution` needs to run, transitively, as `name==version` of this environment:
+    installed with `--no-deps --offline`, a fresh environment gets them from uv's cache."""
+    pinned: dict[str, str] = {}
+    wanted = [Requirement(line) for line in requires(distribution) or ()]
+    while wanted:
+        requirement = wanted.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra, or another platform's
+        name = canonicalize_name(requirement.name)
+        if name not in pinned:
+            pinned[name] = version(name)
+            wanted.extend(Requirement(line) for line in requires(name) or ())
+    return sorted(f"{name}=={number}" for name, number in pinned.items())

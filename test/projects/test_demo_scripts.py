@@ -47,3 +47,18 @@ def test_bad_options_are_refused_with_a_usage_message(demo: DemoProject) -> None
     result = run(str(BIN / demo.script), "--no-such-option")
     assert result.returncode == 2
     assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("demo", DEMO_PROJECTS, ids=lambda demo: demo.folder)
+def test_help_describes_the_demo_in_whole_sentences(demo: DemoProject) -> None:
+    result = run(str(BIN / demo.script), "--help")
+    assert result.returncode == 0, result.stderr
+    description = result.stdout.split("\n\n")[1]
+    assert description.rstrip().endswith("."), description
+
+
+@pytest.mark.parametrize("demo", DEMO_PROJECTS, ids=lambda demo: demo.folder)
+def test_python_dash_m_names_itself_in_its_usage(demo: DemoProject) -> None:
+    result = run(sys.executable, "-m", demo.module, "--no-such-option")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"usage: python -m {demo.module} ")

@@ -55,6 +55,7 @@ from orchestrix.banking_demo.story import (
 )
 from orchestrix.banking_demo.transfer_process import TransferProcess
 from orchestrix.core.common.exceptions import BrokerError, StoreError
+from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Command, Event
 from orchestrix.core.messaging.outbox_relay import OutboxRelay
 
@@ -276,7 +277,7 @@ def run_distributed(parser: argparse.ArgumentParser, arguments: argparse.Namespa
             asyncio.run(play_api(deployment))
         else:
             launch(deployment)
-    except (StoreError, BrokerError, TimeoutError, RuntimeError) as error:
+    except (StoreError, BrokerError, ValidationError, TimeoutError, RuntimeError) as error:
         parser.exit(1, f"{parser.prog}: {error}\n")
     except ImportError as missing:
         if missing.name not in ("asyncpg", "aio_pika"):

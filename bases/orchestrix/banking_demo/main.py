@@ -40,6 +40,7 @@ from orchestrix.banking_demo.story import (
     show_read_model,
 )
 from orchestrix.core.common.exceptions import HandlerError, StoreError
+from orchestrix.core.common.validation import ValidationError
 from orchestrix.core.messaging.message import Command
 
 IN_A_TEMPORARY_FILE = "SQLite, in a temporary file (--db FILE keeps it)"
@@ -109,7 +110,7 @@ async def refusal(bank: Bank, command: Command) -> Exception:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--store", choices=("memory", "sqlite", "postgres"), default="sqlite", help="backend"
     )
@@ -132,7 +133,7 @@ def main() -> None:
         parser.error("--store postgres needs --dsn, and --dsn is only for --store postgres")
     try:
         asyncio.run(_run_on(arguments))
-    except StoreError as error:  # the database cannot be reached, say: no traceback for that
+    except (StoreError, ValidationError) as error:  # a database it cannot use: no traceback
         parser.exit(1, f"{parser.prog}: {error}\n")
     except ImportError as missing:
         if missing.name != "asyncpg":

@@ -33,7 +33,7 @@ class Demo:
         saved = sys.argv
         sys.argv = [f"orchestrix demo run {self.name}", *arguments]
         try:
-            runpy.run_module(self.module, run_name="__main__", alter_sys=True)
+            runpy.run_module(self.module, run_name="__main__")  # keeps sys.argv[0]
         finally:
             sys.argv = saved
 

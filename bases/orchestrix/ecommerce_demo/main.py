@@ -276,7 +276,7 @@ async def look_into_the_stores(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--store", choices=("memory", "sqlite", "postgres"), default="sqlite", help="backend"
     )
@@ -290,7 +290,7 @@ def main() -> None:
         parser.error("--store postgres needs --dsn, and --dsn is only for --store postgres")
     try:
         asyncio.run(_run_on(arguments))
-    except StoreError as error:  # the database cannot be reached, say: no traceback for that
+    except (StoreError, ValidationError) as error:  # a database it cannot use: no traceback
         parser.exit(1, f"{parser.prog}: {error}\n")
     except ImportError as missing:
         if missing.name != "asyncpg":

@@ -9,10 +9,14 @@ Then open http://127.0.0.1:8000/ for the page, /docs for the API.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
+from orchestrix.core.common.exceptions import OrchestrixError
 from orchestrix.lakehouse_fastapi_demo.app import create_app
 from orchestrix.lakehouse_fastapi_demo.settings import Settings
 
@@ -41,11 +45,25 @@ def settings_from(options: argparse.Namespace) -> Settings:
     )
 
 
+async def serve(app: FastAPI, options: argparse.Namespace) -> None:
+    """Run the app's lifespan here rather than in uvicorn, so a service that cannot start (a
+    database that refuses) raises to `main`, which reports it in one line."""
+    config = uvicorn.Config(
+        app, host=options.host, port=options.port, log_level="warning", lifespan="off"
+    )
+    async with app.router.lifespan_context(app):
+        print(f"Orchestrix lakehouse on http://{options.host}:{options.port}/", flush=True)
+        await uvicorn.Server(config).serve()
+
+
 def main(arguments: list[str] | None = None) -> None:
     options = parse(arguments)
-    app = create_app(settings_from(options))
-    print(f"Orchestrix lakehouse on http://{options.host}:{options.port}/", flush=True)
-    uvicorn.run(app, host=options.host, port=options.port, log_level="warning")
+    try:
+        asyncio.run(serve(create_app(settings_from(options)), options))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn has shut down gracefully
+    except (OrchestrixError, OSError) as error:
+        sys.exit(f"orchestrix-lakehouse: error: {error}")
 
 
 if __name__ == "__main__":

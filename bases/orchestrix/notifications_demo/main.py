@@ -112,7 +112,7 @@ def run(policy: RetryPolicy) -> Outcome:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-retries", type=int, default=3, help="retries per delivery")
     parser.add_argument("--initial-delay", type=float, default=0.05, help="seconds, first wait")
     parser.add_argument("--multiplier", type=float, default=2.0, help="each wait times this")

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestrix.core.common.exceptions import StoreError
 from orchestrix.core.eventsourcing.event_log import Checkpoint
 from orchestrix.core.eventsourcing.projection_rebuild import promote_when_caught_up
 from orchestrix.core.eventsourcing.subscription import ProjectionRunner
@@ -187,11 +188,14 @@ async def blue_green(shop: Shop, blue: ProjectionRunner) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--db", type=Path, help="SQLite file (default: a temporary one)")
     arguments = parser.parse_args()
     if arguments.db is not None:
-        asyncio.run(run(arguments.db, f"SQLite file {str(arguments.db)!r}"))
+        try:
+            asyncio.run(run(arguments.db, f"SQLite file {str(arguments.db)!r}"))
+        except StoreError as error:  # a file it cannot open: no traceback for that
+            parser.exit(1, f"{parser.prog}: {error}\n")
         return
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run(Path(folder) / "shop.sqlite3", IN_A_TEMPORARY_FILE))

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrix.core.common.exceptions import StoreError
 from orchestrix.core.eventsourcing.aggregate import AggregateRepository
 from orchestrix.core.messaging.message import Event, Message
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
@@ -108,11 +109,14 @@ def _describe(event: Event) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, help="SQLite file to keep the events in")
     arguments = parser.parse_args()
     if arguments.db is not None:
-        run(arguments.db)
+        try:
+            run(arguments.db)
+        except StoreError as error:  # a file it cannot open: no traceback for that
+            parser.exit(1, f"{parser.prog}: {error}\n")
         return
     with tempfile.TemporaryDirectory() as folder:
         run(Path(folder) / "newsletter.sqlite3")

@@ -58,6 +58,7 @@ def tail(
 
     Each line starts with the event's checkpoint; pass it to --after to resume there.
     """
+    _check_form(store, after)
     cursor = _Cursor(after)
     show = _json_line if as_json else _text_line
     try:
@@ -68,6 +69,18 @@ def tail(
         stopped = "End of the log"
     resume = format_checkpoint(cursor.checkpoint)
     click.echo(f"{stopped} after {cursor.count} event(s); resume with --after {resume}", err=True)
+
+
+def _check_form(store: StoreChoice, after: Checkpoint) -> None:
+    """A checkpoint of the other backend's form would silently start elsewhere: refuse it."""
+    typed = format_checkpoint(after)
+    if store.backend == "sqlite" and after.tx_id != 0:
+        wrong = f"{typed!r} is a PostgreSQL checkpoint (TX:POSITION); SQLite's are POSITION"
+    elif store.backend == "postgres" and after.tx_id == 0 and after.position != 0:
+        wrong = f"{typed!r} is a SQLite checkpoint (POSITION); PostgreSQL's are TX:POSITION"
+    else:
+        return
+    raise click.BadParameter(wrong, param_hint="'--after'")
 
 
 async def _tail(

@@ -17,6 +17,7 @@ from orchestrix.banking_demo.projection import PROJECTION
 from orchestrix.banking_demo.stores import BankStores, in_memory, in_postgres, in_sqlite
 from orchestrix.banking_demo.story import Outcome
 from test.bases.orchestrix.demo_docs import assert_page_shows_real_output
+from test.bases.orchestrix.demo_exits import one_line_exit
 
 BALANCES = {"Alice": Decimal("80.25"), "Bob": Decimal("100.00"), "Carol": Decimal("0.00")}
 
@@ -160,18 +161,33 @@ def test_contradicting_options_are_refused(
     assert complaint in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("dsn", "said"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/test", "PostgreSQL is unavailable"),  # port 1: nobody
+        ("db.internal:5432/bank", "Validation failed for 'connection_string'"),
+    ],
+    ids=["unreachable", "malformed"],
+)
 @pytest.mark.parametrize("distributed", [[], ["--distributed", "--role", "api"]])
-def test_an_unreachable_database_is_one_line_not_a_traceback(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], distributed: list[str]
+def test_a_database_it_cannot_use_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    distributed: list[str],
+    dsn: str,
+    said: str,
 ) -> None:
-    dsn = "postgresql://postgres@127.0.0.1:1/test"  # nothing listens on port 1
     store = [] if distributed else ["--store", "postgres"]
-    monkeypatch.setattr(sys, "argv", ["banking", *store, *distributed, "--dsn", dsn])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code == 1
-    error = capsys.readouterr().err
-    assert error.startswith("banking: PostgreSQL is unavailable") and "Traceback" not in error
+    argv = ["banking", *store, *distributed, "--dsn", dsn]
+    assert one_line_exit(main, argv, monkeypatch, capsys).startswith(f"banking: {said}")
+
+
+def test_a_file_it_cannot_open_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["banking", "--db", str(tmp_path / "no" / "bank.sqlite3")]
+    error = one_line_exit(main, argv, monkeypatch, capsys)
+    assert error.startswith("banking: Cannot open the SQLite event store")
 
 
 @pytest.mark.postgres

@@ -53,3 +53,9 @@ def test_the_lakehouse_server_takes_its_own_arguments() -> None:
     result = invoke("demo", "run", "lakehouse", "--", "--help")
     assert result.exit_code == 0, result.output
     assert "--port" in result.stdout and "--dsn" in result.stdout
+
+
+def test_a_demo_names_itself_by_the_command_that_ran_it() -> None:
+    result = invoke("demo", "run", "banking", "--", "--no-such-option")
+    assert result.exit_code == 2
+    assert "orchestrix demo run banking: error: unrecognized arguments" in result.stderr

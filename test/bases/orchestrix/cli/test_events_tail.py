@@ -65,3 +65,17 @@ def test_an_empty_log_prints_nothing(target: Target) -> None:
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == "End of the log after 0 event(s); resume with --after 0\n"
+
+
+def test_a_postgresql_checkpoint_on_sqlite_is_a_usage_error(sqlite_target: Target) -> None:
+    sqlite_target.seed("P-1", parcel_history("P-1"))
+    result = invoke("events", "tail", "--no-follow", "--after", "7:1", *sqlite_target.options)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "'7:1' is a PostgreSQL checkpoint (TX:POSITION); SQLite's are POSITION" in result.stderr
+
+
+def test_a_sqlite_checkpoint_on_postgresql_is_a_usage_error(postgres_target: Target) -> None:
+    postgres_target.seed("P-1", parcel_history("P-1"))
+    result = invoke("events", "tail", "--no-follow", "--after", "4", *postgres_target.options)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "'4' is a SQLite checkpoint (POSITION); PostgreSQL's are TX:POSITION" in result.stderr

@@ -28,6 +28,7 @@ from orchestrix.ecommerce_demo.models import (
 from orchestrix.ecommerce_demo.stores import ShopStores, in_memory, in_postgres, in_sqlite
 from orchestrix.testing import assert_events_equal
 from test.bases.orchestrix.demo_docs import assert_page_shows_real_output
+from test.bases.orchestrix.demo_exits import one_line_exit
 
 
 def placed(order_id: str, customer: str, line: OrderLine) -> OrderPlaced:
@@ -246,13 +247,26 @@ def test_contradicting_options_are_refused(
     assert complaint in capsys.readouterr().err
 
 
-def test_an_unreachable_database_is_one_line_not_a_traceback(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (  # nothing listens on port 1
+            ["--store", "postgres", "--dsn", "postgresql://postgres@127.0.0.1:1/test"],
+            "PostgreSQL is unavailable",
+        ),
+        (
+            ["--store", "postgres", "--dsn", "db.internal:5432/shop"],
+            "Validation failed for 'connection_string'",
+        ),
+        (["--db", "no/such/folder/shop.sqlite3"], "Cannot open the SQLite event store"),
+    ],
+    ids=["unreachable", "malformed", "unopenable"],
+)
+def test_a_database_it_cannot_use_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    said: str,
 ) -> None:
-    dsn = "postgresql://postgres@127.0.0.1:1/test"  # nothing listens on port 1
-    monkeypatch.setattr(sys, "argv", ["ecommerce", "--store", "postgres", "--dsn", dsn])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code == 1
-    error = capsys.readouterr().err
-    assert error.startswith("ecommerce: PostgreSQL is unavailable") and "Traceback" not in error
+    error = one_line_exit(main, ["ecommerce", *arguments], monkeypatch, capsys)
+    assert error.startswith(f"ecommerce: {said}")

@@ -113,6 +113,40 @@ async def test_a_wrong_contract_is_a_422_naming_the_field(
     assert field in field_of(answer)
 
 
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("quarantine", {}, "reason"),
+        ("quarantine", {"reason": ""}, "reason"),
+        ("consume", {"consumer": "   "}, "consumer"),
+        ("consume", {"consumer": "bi", "copies": 2}, "copies"),
+    ],
+)
+async def test_a_wrong_step_body_is_a_422_naming_the_field(
+    ready: LakeSteps, service: Lakehouse, action: str, body: dict[str, Any], field: str
+) -> None:
+    batch_id = await ready.published()
+    url = f"/api/batches/{batch_id}/{action}"
+    answer = await refused(ready, service, 422, "POST", url, json=body)
+    assert field in field_of(answer)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"subject_id": "C-1"}, "requested_by"),
+        ({"subject_id": "", "requested_by": "dpo"}, "subject_id"),
+        ({"subject_id": ["C-1"], "requested_by": "dpo"}, "subject_id"),
+        ({"subject_id": "C-1", "requested_by": "dpo", "reason": "x" * 501}, "reason"),
+    ],
+)
+async def test_a_wrong_erasure_request_is_a_422_naming_the_field(
+    ready: LakeSteps, service: Lakehouse, body: dict[str, Any], field: str
+) -> None:
+    answer = await refused(ready, service, 422, "POST", "/api/erasures", json=body)
+    assert field in field_of(answer)
+
+
 async def test_a_body_that_is_not_json_is_a_422(lake: LakeSteps, service: Lakehouse) -> None:
     await refused(
         lake,

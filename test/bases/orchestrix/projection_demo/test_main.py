@@ -14,6 +14,7 @@ import pytest
 from orchestrix.projection_demo.main import IN_A_TEMPORARY_FILE, main, run
 from orchestrix.projection_demo.models import PRICES, sale
 from test.bases.orchestrix.demo_docs import assert_page_shows_real_output
+from test.bases.orchestrix.demo_exits import one_line_exit
 
 
 def units_sold(sales: int) -> dict[str, int]:
@@ -72,3 +73,11 @@ def test_main_keeps_the_file_it_is_given_and_runs_on_it_again(
     assert "  rebuilt from the whole log: the same rows again: True" in story
     assert story[-1] == "  version 1 stopped and its table dropped; version 2's lag: 0 events"
     assert "  right after the reset: readers see 0 rows; lag 4006 events" in story
+
+
+def test_a_file_it_cannot_open_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["projection", "--db", str(tmp_path / "no" / "x.sqlite3")]
+    error = one_line_exit(main, argv, monkeypatch, capsys)
+    assert error.startswith("projection: Cannot open the SQLite event store")

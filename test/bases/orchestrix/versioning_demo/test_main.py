@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from orchestrix.infrastructure.sqlite.store import SQLiteEventStore
-from orchestrix.versioning_demo.main import run
+from orchestrix.versioning_demo.main import main, run
 from orchestrix.versioning_demo.models import SubscriberAdded
 from test.bases.orchestrix.demo_docs import assert_page_shows_real_output
+from test.bases.orchestrix.demo_exits import one_line_exit
 
 
 def test_old_events_load_in_todays_shape(
@@ -53,3 +54,11 @@ def test_running_again_on_the_same_file_adds_a_stream_of_its_own(tmp_path: Path)
     assert second.logged == second.loaded
     with SQLiteEventStore(database) as store:
         assert len(list(store.read_all())) == 6
+
+
+def test_a_file_it_cannot_open_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["versioning", "--db", str(tmp_path / "no" / "x.sqlite3")]
+    error = one_line_exit(main, argv, monkeypatch, capsys)
+    assert error.startswith("versioning: Cannot open the SQLite event store")
