@@ -31,7 +31,7 @@ def raise_translated(error: BaseException, operation: str) -> NoReturn:
     surface unchanged.
     """
     if isinstance(error, _UNAVAILABLE):
-        message = f"PostgreSQL is unavailable during {operation}: {error!r}"
+        message = f"PostgreSQL is unavailable while {operation}: {error!r}"
         raise StoreUnavailableError(message) from error
     if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError):
         raise StoreError(f"PostgreSQL refused {operation}: {error!r}") from error

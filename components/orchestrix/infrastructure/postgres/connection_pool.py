@@ -309,7 +309,7 @@ class ConnectionPool:
             self._size -= 1
             self._metrics.connect_failures += 1
             self._pass_on(None)
-            raise_translated(error, "connecting to PostgreSQL")
+            raise_translated(error, "connecting")
         self._metrics.connections_created += 1
         connection.add_termination_listener(self._on_terminated)
         return connection

@@ -69,7 +69,7 @@ async def migrate_database(connection_string: str, schema: str = "orchestrix") -
     try:
         connection = await asyncpg.connect(connection_string)
     except Exception as error:
-        raise_translated(error, "connecting to PostgreSQL")
+        raise_translated(error, "connecting")
     try:
         return await migrate(connection, schema)
     except Exception as error:

@@ -117,7 +117,7 @@ def test_ctrl_c_stops_the_server_quietly(tmp_path: Path) -> None:
     [
         (
             ("--dsn", "postgresql://postgres@127.0.0.1:1/test"),
-            "PostgreSQL is unavailable during connecting to PostgreSQL",
+            "PostgreSQL is unavailable while connecting",
         ),
         (
             ("--dsn", "postgres.internal:5432/lake"),
