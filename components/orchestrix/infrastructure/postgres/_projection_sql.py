@@ -10,7 +10,7 @@ from orchestrix.infrastructure.postgres._horizon import horizon_ctes
 _DEAD_LETTER_COLUMNS = ", ".join(DEAD_LETTER_COLUMNS)
 
 NOTIFY_CHANNEL = "orchestrix_events"
-"""Notified (payload: the schema name) by every statement that appends events."""
+"""Notified (payload: the schema name) once events appended to that schema have committed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ from orchestrix.infrastructure.postgres._errors import raise_translated
 from orchestrix.infrastructure.postgres._event_sql import EventStatements, event_statements
 from orchestrix.infrastructure.postgres._horizon import LogHoldback, writer_lock_key
 from orchestrix.infrastructure.postgres._overlap import overlap
+from orchestrix.infrastructure.postgres.append_notifier import AppendNotifier
 from orchestrix.infrastructure.postgres.connection_pool import ConnectionPool, PoolConfig
 from orchestrix.infrastructure.postgres.json_encoder import OrchestrixJSONEncoder
 from orchestrix.infrastructure.postgres.schema import prepare
@@ -102,6 +103,7 @@ class PostgreSQLEventStore:
     pool: ConnectionPool = field(init=False, repr=False, compare=False)
     _sql: EventStatements = field(init=False, repr=False, compare=False)
     _watch: _Watch = field(init=False, repr=False, compare=False)
+    _notifier: AppendNotifier = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("commit_wait", "holdback_warning"):
@@ -118,6 +120,7 @@ class PostgreSQLEventStore:
         object.__setattr__(self, "_sql", sql)
         object.__setattr__(self, "pool", ConnectionPool(self.connection_string, config))
         object.__setattr__(self, "_watch", _Watch())
+        object.__setattr__(self, "_notifier", AppendNotifier(self.pool, self.schema))
 
     async def initialize(self) -> None:
         """Open the pool and bring the schema up to date (see `schema.migrate`)."""
@@ -127,6 +130,7 @@ class PostgreSQLEventStore:
 
     async def close(self) -> None:
         """Close every pooled connection; idempotent."""
+        await self._notifier.close()
         await self.pool.close()
 
     async def __aenter__(self) -> Self:
@@ -181,7 +185,9 @@ class PostgreSQLEventStore:
                 # appended after: run the statement again.
                 await self._raise_for(error, aggregate_id, events, expected_version)
                 continue
-            return await self._checkpoint(row, aggregate_id, expected_version)
+            checkpoint = await self._checkpoint(row, aggregate_id, expected_version)
+            self._notifier.appended()
+            return checkpoint
 
     async def save_in_transaction(
         self,
@@ -227,7 +233,12 @@ class PostgreSQLEventStore:
         except Exception as error:
             await self._raise_for(error, aggregate_id, events, expected_version)
             raise  # not reached: with an expected version every error is raised
-        return await self._checkpoint(row, aggregate_id, expected_version)
+        checkpoint = await self._checkpoint(row, aggregate_id, expected_version)
+        try:
+            await self._notifier.in_transaction(connection)
+        except Exception as error:
+            raise_translated(error, f"saving to stream {aggregate_id!r}")
+        return checkpoint
 
     @staticmethod
     async def _sealer(

@@ -1,10 +1,10 @@
 """Waking a following projection when events are appended: LISTEN/NOTIFY as a hint only.
 
-Appends notify channel `orchestrix_events` with the schema name (migration 0007); this
-listens on a connection of its own and, on a notification for its schema, wakes the runner,
-which then reads the log from its checkpoint. The notification carries no events and is not
-trusted as data; a lost one (the connection dropped) only delays the runner to its next
-poll, after which the connection is opened again.
+The store notifies channel `orchestrix_events` with the schema name after each append commits
+(`append_notifier`); this listens on a connection of its own and, on a notification for its
+schema, wakes the runner, which then reads the log from its checkpoint. The notification
+carries no events and is not trusted as data; a lost one (the connection dropped) only delays
+the runner to its next poll, after which the connection is opened again.
 """
 
 from __future__ import annotations
