@@ -48,6 +48,7 @@ def run_quick(script: str, *arguments: str) -> str:
             ],
         ),
         ("bench_repository.py", ["load + replay 1,000 events"]),
+        ("bench_message.py", ["construct an event (1 field)"]),
         ("bench_codec.py", ["small (3 fields + metadata)", "every type"]),
         (
             "bench_personal.py",

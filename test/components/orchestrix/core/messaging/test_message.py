@@ -55,6 +55,15 @@ def test_each_message_gets_its_own_id() -> None:
     assert MsgUserCreated(user_id="a").id != MsgUserCreated(user_id="a").id
 
 
+def test_ids_are_random_uuids_in_canonical_text() -> None:
+    ids = [MsgUserCreated(user_id="a").id for _ in range(2000)]
+    parsed = [uuid.UUID(value) for value in ids]
+    assert [str(value) for value in parsed] == ids  # lowercase, hyphenated
+    assert {(value.version, value.variant) for value in parsed} == {(4, uuid.RFC_4122)}
+    assert len(set(ids)) == len(ids)
+    assert len({value[14:16] for value in ids}) > 1  # random bits right beside the version
+
+
 def test_messages_are_frozen_and_hashable() -> None:
     event = MsgUserCreated(user_id="u1")
     with pytest.raises(dataclasses.FrozenInstanceError):
