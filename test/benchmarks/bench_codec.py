@@ -15,6 +15,7 @@ during the timed run as `timeit` does (the decoding work alone).
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import statistics
@@ -22,6 +23,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import msgspec
+import orjson
 
 if __package__ in (None, ""):  # run as a script: make `test.` and the bricks importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -101,7 +105,31 @@ def main(argv: Sequence[str]) -> int:
             f"{label:<36} {fast_rate:>11,.0f} {pure_rate:>11,.0f} {ratio:>7.2f} "
             f"{'>= ' + str(TARGET):>8}  {verdict}  (range {min(ratios):.2f}-{max(ratios):.2f})"
         )
+    print_parse_only(count, runs)
     return 0
+
+
+def _parse_all(parse: Callable[[str], object], raws: list[str]) -> list[object]:
+    return list(map(parse, raws))
+
+
+def print_parse_only(count: int, runs: int) -> None:
+    """What parsing the same payloads into plain dicts costs, with no types at all: a bound
+    on any typed decoder, which must parse as well."""
+    print("For reference, parsing only, into plain dicts (gc paused), events/s:")
+    for name, event in (("small", make_event(1)), ("every type", everything_event())):
+        raws = payloads(event, count)
+        kept = fast(event, raws)
+        for parser, parse in (("msgspec", msgspec.json.decode), ("orjson", orjson.loads)):
+            ours, parsed = [], []
+            for _ in range(runs):
+                ours.append(count / timed(kept, False))
+                parsed.append(count / timed(functools.partial(_parse_all, parse, raws), False))
+            typed, plain = statistics.median(ours), statistics.median(parsed)
+            print(
+                f"  {name + ', ' + parser:<34} {plain:>11,.0f}  (typed fast path "
+                f"{typed:,.0f}: {typed / plain:.2f} of it)"
+            )
 
 
 if __name__ == "__main__":
