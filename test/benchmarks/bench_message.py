@@ -12,17 +12,20 @@ none of the message machinery: type defaulting, class registration.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `test.` and the bricks importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from orchestrix.core.common.propagation import current_trace_id
 from orchestrix.core.messaging.message import Event, _new_id, _now
+from test.benchmarks.bench_repository import timed
 
 TARGET = 0.5
 
@@ -50,19 +53,6 @@ class BareOpened:
     trace_id: str | None = field(default_factory=current_trace_id)
     actor_id: str | None = None
     owner: str
-
-
-def timed(action: Callable[[], object], loops: int) -> float:
-    """Seconds per call, with the collector off as `timeit` does."""
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        for _ in range(loops):
-            action()
-        return (time.perf_counter() - start) / loops
-    finally:
-        gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> float:
