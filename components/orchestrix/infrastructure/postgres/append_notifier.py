@@ -44,7 +44,6 @@ class AppendNotifier:
         if sending is not None and not sending.done():
             self._again = True
             return
-        self._again = False
         self._sending = asyncio.get_running_loop().create_task(self._send())
 
     async def _send(self) -> None:
@@ -68,8 +67,8 @@ class AppendNotifier:
         """Let the notification in flight finish (before the pool closes)."""
         sending, self._sending = self._sending, None
         if sending is not None and not sending.done():
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await sending
+            with contextlib.suppress(RuntimeError):  # a task of another event loop, still running
+                await asyncio.wait([sending])
 
 
 __all__ = ["NOTIFY", "SPACING", "AppendNotifier"]
