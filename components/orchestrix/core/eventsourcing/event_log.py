@@ -7,9 +7,10 @@ first (SPEC §4), so a checkpoint is the pair `(tx_id, position)`, compared in t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from itertools import repeat
+from typing import Any, NamedTuple, Protocol
 
 from orchestrix.core.messaging.message import Event
 
@@ -41,6 +42,22 @@ class RecordedEvent(NamedTuple):
     @property
     def checkpoint(self) -> Checkpoint:
         return Checkpoint(self.tx_id, self.position)
+
+
+def recorded_events(
+    events: Iterable[Event],
+    aggregate_ids: Iterable[str],
+    versions: Iterable[int],
+    positions: Iterable[int],
+    tx_ids: Iterable[int],
+) -> list[RecordedEvent]:
+    """`RecordedEvent`s from columns of a batch. A named tuple's `__new__` and `_make` are
+    Python functions; `tuple.__new__` mapped over the rows builds the same tuples in C."""
+    # not strict: stores without transaction ids pass an endless `repeat(0)`
+    rows: Iterator[tuple[Any, ...]] = zip(
+        events, aggregate_ids, versions, positions, tx_ids, strict=False
+    )
+    return list(map(tuple.__new__, repeat(RecordedEvent), rows))
 
 
 class EventLog(Protocol):

@@ -209,10 +209,10 @@ class PersonalData(_Protection):
 
     def decode_columns(
         self,
-        payloads: list[Any],
-        schema_versions: list[int],
-        type_names: list[str],
-        hints: list[str | None],
+        payloads: Sequence[Any],
+        schema_versions: Sequence[int],
+        type_names: Sequence[str],
+        hints: Sequence[str | None],
     ) -> list[Event]:
         """`codec.decode_columns` with the batch's sealed fields opened."""
         subjects = _payload_subjects(payloads)

@@ -26,7 +26,7 @@ import types
 import typing
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import repeat
@@ -249,7 +249,7 @@ def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
     return read
 
 
-def batch_reader(cls: type) -> Callable[[list[Any]], list[Any] | None] | None:
+def batch_reader(cls: type) -> Callable[[Sequence[Any]], list[Any] | None] | None:
     """A function that decodes many payloads of `cls` without a Python frame per payload
     (msgspec's decoder mapped over them, the instances made and filled by `map`), or returns
     None when any of them needs the pure path; None if `cls` cannot be read this way."""
@@ -261,7 +261,7 @@ def batch_reader(cls: type) -> Callable[[list[Any]], list[Any] | None] | None:
     new, fill = object.__new__, object.__setattr__
     refused: tuple[type[BaseException], ...] = (*REFUSED, RecursionError, TypeError)
 
-    def read_many(raws: list[Any]) -> list[Any] | None:
+    def read_many(raws: Sequence[Any]) -> list[Any] | None:
         try:
             values = list(map(decode, raws))
         except refused:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from orchestrix.core.common.exceptions import (
@@ -219,25 +219,26 @@ def _reader(
 
 
 type _Key = tuple[str, int | None, str | None]
-_batch_readers: dict[_Key, Callable[[list[Any]], list[Any] | None] | None] = {}
+_batch_readers: dict[_Key, Callable[[Sequence[Any]], list[Any] | None] | None] = {}
 
 
 def decode_columns(
-    payloads: list[Any],
-    schema_versions: list[int],
-    type_names: list[str],
-    hints: list[str | None],
+    payloads: Sequence[Any],
+    schema_versions: Sequence[int],
+    type_names: Sequence[str],
+    hints: Sequence[str | None],
     opener: Opener | None = None,
 ) -> list[Event]:
     """The events of a batch of stored rows, given as columns: payloads of one stored identity
     are decoded together in C where they can be, the others one by one; sealed personal
     fields are opened with `opener` (`REDACTED` without one)."""
     read = event_reader()  # also drops cached decoders when the registry changed
-    keys: list[_Key] = list(zip(type_names, schema_versions, hints, strict=True))
-    if not keys:
+    if not payloads:
         return []
-    if len(set(keys)) == 1:
-        return _decode_group(keys[0], payloads, read, opener)
+    size = len(payloads)
+    if _uniform(type_names, size) and _uniform(schema_versions, size) and _uniform(hints, size):
+        return _decode_group((type_names[0], schema_versions[0], hints[0]), payloads, read, opener)
+    keys: list[_Key] = list(zip(type_names, schema_versions, hints, strict=True))
     groups: dict[_Key, list[int]] = {}
     for index, key in enumerate(keys):
         groups.setdefault(key, []).append(index)
@@ -249,9 +250,15 @@ def decode_columns(
     return events
 
 
+def _uniform(column: Sequence[Any], size: int) -> bool:
+    """Whether `column` holds `size` equal values: a batch usually has one stored identity,
+    which this finds without building a key per row."""
+    return len(column) == size and column.count(column[0]) == size
+
+
 def _decode_group(
     key: _Key,
-    raws: list[Any],
+    raws: Sequence[Any],
     read: Callable[[bytes | str, int | None, str, str | None], Event],
     opener: Opener | None,
 ) -> list[Event]:

@@ -23,7 +23,12 @@ from typing import Any
 
 from orchestrix.core.common.exceptions import ConcurrencyError, DuplicateEventError
 from orchestrix.core.common.instrumentation import instrumented_store
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_log import (
+    START,
+    Checkpoint,
+    RecordedEvent,
+    recorded_events,
+)
 from orchestrix.core.eventsourcing.event_store import (
     validate_checkpoint,
     validate_events,
@@ -199,14 +204,15 @@ class InMemoryEventStore:
         with self._lock:
             start = after.position
             end = min(start + batch_size, len(self._log_events))
-            events = self._log_events[start:end]
+            kept = self._log_events[start:end]
             streams = self._log_streams[start:end]
             versions = self._log_versions[start:end]
             encoded_log = bool(self._encoded_streams)
-        if encoded_log:
-            events = _thawed(events, self.personal_data)  # type: ignore[assignment]
+        events = (
+            _thawed(kept, self.personal_data) if encoded_log else typing.cast(list[Event], kept)
+        )
         positions = range(start + 1, end + 1)
-        return list(map(RecordedEvent._make, zip(events, streams, versions, positions, repeat(0))))
+        return recorded_events(events, streams, versions, positions, repeat(0))
 
     def save_snapshot(self, snapshot: Snapshot) -> None:
         """Keep `snapshot` unless a newer one of the aggregate is already stored."""

@@ -33,7 +33,12 @@ from orchestrix.core.common.exceptions import (
 from orchestrix.core.common.instrumentation import instrumented_store
 from orchestrix.core.common.logging import get_logger
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_log import (
+    START,
+    Checkpoint,
+    RecordedEvent,
+    recorded_events,
+)
 from orchestrix.core.eventsourcing.event_store import (
     validate_checkpoint,
     validate_events,
@@ -526,27 +531,22 @@ def _row(event: Event, sealer: Sealer) -> tuple[Any, ...]:
 def _decode(rows: list[Any], opener: Opener | None) -> list[Event]:
     """Events from `load` rows (version, payload, schema version, type name, class hint),
     decoded as a batch."""
-    return decode_columns(
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [r[3] for r in rows],
-        [r[4] for r in rows],
-        opener,
-    )
+    if not rows:
+        return []
+    _, payloads, schema_versions, type_names, hints = zip(*rows, strict=True)
+    return decode_columns(payloads, schema_versions, type_names, hints, opener)
 
 
 def _records(rows: list[Any], opener: Opener | None) -> list[RecordedEvent]:
     """Recorded events from `read_all` rows (tx, position, stream, version, payload, schema
     version, type name, class hint), decoded as a batch."""
-    events = decode_columns(
-        [r[4] for r in rows],
-        [r[5] for r in rows],
-        [r[6] for r in rows],
-        [r[7] for r in rows],
-        opener,
+    if not rows:
+        return []
+    (tx_ids, positions, streams, versions, payloads, schema_versions, type_names, hints) = zip(
+        *rows, strict=True
     )
-    columns = [r[2] for r in rows], [r[3] for r in rows], [r[1] for r in rows], [r[0] for r in rows]
-    return list(map(RecordedEvent._make, zip(events, *columns, strict=True)))
+    events = decode_columns(payloads, schema_versions, type_names, hints, opener)
+    return recorded_events(events, streams, versions, positions, tx_ids)
 
 
 __all__ = ["LogHoldback", "OrchestrixJSONEncoder", "PostgreSQLEventStore"]

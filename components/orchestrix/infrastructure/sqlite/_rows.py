@@ -14,7 +14,7 @@ from itertools import repeat
 from typing import Any
 
 from orchestrix.core.common.exceptions import EventDecodingError
-from orchestrix.core.eventsourcing.event_log import RecordedEvent
+from orchestrix.core.eventsourcing.event_log import RecordedEvent, recorded_events
 from orchestrix.core.eventsourcing.snapshot import Snapshot, decode_state, encode_state
 from orchestrix.core.messaging.codec import (
     decode_columns,
@@ -66,7 +66,9 @@ type EncodedEvent = tuple[
 _ID_CHUNK = 500  # stays well below SQLite's limit on parameters per statement
 
 
-type Decode = Callable[[list[Any], list[int], list[str], list[str | None]], list[Event]]
+type Decode = Callable[
+    [Sequence[Any], Sequence[int], Sequence[str], Sequence[str | None]], list[Event]
+]
 """`decode_columns`, or personal-data protection's, which opens sealed fields."""
 type StateHook = Callable[[str, Any], Any]
 """Seals or opens a snapshot state (personal-data protection)."""
@@ -114,10 +116,11 @@ def decode_stream(
     aggregate_id: str, rows: list[StreamRow], decode: Decode = decode_columns
 ) -> list[Event]:
     """The events of `SELECT_STREAM` rows, decoded as a batch; a bad payload names its row."""
+    if not rows:
+        return []
+    _, schema_versions, payloads, type_names, hints = zip(*rows, strict=True)
     try:
-        return decode(
-            [r[2] for r in rows], [r[1] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
-        )
+        return decode(payloads, schema_versions, type_names, hints)
     except EventDecodingError:
         read = event_reader()
         for row in rows:  # find the damaged row, to say where it is
@@ -127,23 +130,19 @@ def decode_stream(
 
 def decode_log(rows: list[LogRow], decode: Decode = decode_columns) -> list[RecordedEvent]:
     """The log entries of `SELECT_AFTER` rows, decoded as a batch."""
+    if not rows:
+        return []
+    positions, streams, versions, schema_versions, payloads, type_names, hints = zip(
+        *rows, strict=True
+    )
     try:
-        events = decode(
-            [r[4] for r in rows], [r[3] for r in rows], [r[5] for r in rows], [r[6] for r in rows]
-        )
+        events = decode(payloads, schema_versions, type_names, hints)
     except EventDecodingError:
         read = event_reader()
         for row in rows:
             _decode_one(read, row[1], row[2:])
         raise
-    return list(
-        map(
-            RecordedEvent._make,
-            zip(
-                events, [r[1] for r in rows], [r[2] for r in rows], [r[0] for r in rows], repeat(0)
-            ),
-        )
-    )
+    return recorded_events(events, streams, versions, positions, repeat(0))
 
 
 def _decode_one(
