@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import types
 import typing
 import uuid
@@ -107,7 +106,7 @@ def fast_type(
             return dict[str, value], None  # type: ignore[valid-type]
         convert = post
         return dict[str, value], lambda data: {  # type: ignore[valid-type]
-            k: None if v is None else convert(v) for k, v in data.items()
+            k: convert(v) for k, v in data.items()
         }
     if origin is dict and len(args) == 2:  # non-string keys: stored as [key, value] pairs
         (key, key_post), (value, value_post) = (
@@ -121,10 +120,12 @@ def fast_type(
 
 
 def _collection(kind: type, typed: Any, post: Post | None) -> tuple[Any, Post | None]:
+    """A collection whose items need a Python step; msgspec has refused a null item unless
+    the item's type admits None, whose step then handles it."""
     if post is None:
         return typed, None
     convert = post
-    return typed, lambda items: kind(None if item is None else convert(item) for item in items)
+    return typed, lambda items: kind(map(convert, items))
 
 
 def typed_dict(name: str, fields: dict[str, Any]) -> Any:
@@ -199,19 +200,25 @@ def _fast_shape(cls: type) -> tuple[Any, tuple[tuple[str, Post], ...]]:
 
 def _nested_fast(cls: type) -> tuple[Any, Post]:
     shape, steps = _fast_shape(cls)
-    return shape, functools.partial(_finish, cls, steps)
+    return shape, _finisher(cls, steps)
 
 
-def _finish(cls: type, steps: tuple[tuple[str, Post], ...], values: dict[str, Any]) -> Any:
-    """An instance of `cls` from msgspec's field values: the Python steps, then defaults."""
-    for name, step in steps:
-        value = values.get(name)
-        if value is not None:
-            values[name] = step(value)
+def _finisher(cls: type, steps: tuple[tuple[str, Post], ...]) -> Post:
+    """A function making an instance of `cls` from msgspec's field values: the Python steps,
+    then defaults; the class's plan is looked up once, not per value."""
     the_plan = plan(cls)
-    if len(values) != len(the_plan.names):
-        complete(values, the_plan)
-    return instance(cls, the_plan, values)
+    count = len(the_plan.names)
+
+    def finish(values: dict[str, Any]) -> Any:
+        for name, step in steps:
+            value = values.get(name)
+            if value is not None:
+                values[name] = step(value)
+        if len(values) != count:
+            complete(values, the_plan)
+        return instance(cls, the_plan, values)
+
+    return finish
 
 
 def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
@@ -226,10 +233,11 @@ def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
     refused: tuple[type[BaseException], ...] = (*REFUSED, RecursionError)
     build: Callable[[type], Any] = new
     if steps or not the_plan.uses_dict or the_plan.slot_fields:
+        finish = _finisher(cls, steps)
 
         def read_with_steps(raw: bytes | str) -> Any:
             try:
-                return _finish(cls, steps, decode(raw))
+                return finish(decode(raw))
             except Exception:
                 return None
 
