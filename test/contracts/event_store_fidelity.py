@@ -111,6 +111,22 @@ class FidelityNoneDefaults(Event):
     when: datetime = None  # type: ignore[assignment]
 
 
+@dataclass(frozen=True)
+class FidelityMoney:
+    amount: Decimal
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FidelityDerived(Event):
+    """Fields `__init__` does not set: one left to its class default, one from a factory."""
+
+    total: FidelityMoney
+    lines: list[FidelityMoney]
+    revision: int = field(init=False, default=1)
+    notes: list[str] = field(init=False, default_factory=list)
+
+
 @dataclass
 class FidelityShelf(AggregateRoot):
     """An aggregate whose state is held in bare `dict` and `list` fields and untyped values."""
@@ -162,6 +178,16 @@ class EventStoreFidelityContract:
         moment = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
         await self._round_trip(store, FidelityNoneDefaults(note="n", count=3, when=moment))
         await self._refused(store, FidelityNoneDefaults(count=2.5))  # type: ignore[arg-type]
+
+    async def test_nested_value_objects_and_fields_init_leaves_alone_round_trip(
+        self, store: StoreUnderTest
+    ) -> None:
+        lines = [FidelityMoney(Decimal("1.5")), FidelityMoney(Decimal(2), "USD")]
+        loaded = await self._round_trip(
+            store, FidelityDerived(total=FidelityMoney(Decimal("3.5")), lines=lines)
+        )
+        assert loaded.revision == 1  # type: ignore[attr-defined]
+        assert type(loaded.lines[1]) is FidelityMoney  # type: ignore[attr-defined]
 
     async def test_bare_dict_and_list_fields_keep_their_items(self, store: StoreUnderTest) -> None:
         event = FidelityBare(

@@ -48,6 +48,7 @@ class Plan:
     cls: type
     uses_dict: bool
     slot_fields: tuple[str, ...]  # fields kept in slots, not in the instance's __dict__
+    fields_in_dict: bool  # every field is in the instance's __dict__ (see `to_data_of`)
     names: frozenset[str]
     ordered: tuple[str, ...]  # the field names in definition order
     values_of: Callable[[Any], tuple[Any, ...]]  # the field values, in that order
@@ -137,10 +138,17 @@ def _build_plan(cls: type) -> Plan:
             defaults.append((field.name, field.default_factory))
     _check_subjects(where, personal, hints)
     frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    uses_dict = any("__slots__" not in klass.__dict__ for klass in cls.__mro__[:-1])
+    slot_fields = tuple(field.name for field in fields if field.name in _slots(cls))
+    # `__init__` leaves a field with `init=False` and a plain default to the class attribute
+    class_defaults = any(
+        not field.init and field.default is not dataclasses.MISSING for field in fields
+    )
     return Plan(
         cls=cls,
-        uses_dict=any("__slots__" not in klass.__dict__ for klass in cls.__mro__[:-1]),
-        slot_fields=tuple(field.name for field in fields if field.name in _slots(cls)),
+        uses_dict=uses_dict,
+        slot_fields=slot_fields,
+        fields_in_dict=uses_dict and not slot_fields and not class_defaults,
         names=frozenset(field.name for field in fields),
         ordered=tuple(field.name for field in fields),
         values_of=_values_getter(tuple(field.name for field in fields)),
@@ -253,9 +261,10 @@ def to_data_of(obj: Any, the_plan: Plan, compact: bool = False) -> dict[str, Any
     Every field is copied at C speed, the text fields checked inline, the others converted.
     The copy comes from the instance's `__dict__`, which CPython creates on first request
     (about 100 bytes); `compact=True` reads the fields one by one instead, for objects that
-    will be kept (the in-memory store's), at about twice the cost.
+    will be kept (the in-memory store's), at about twice the cost, as do classes whose fields
+    are not all in `__dict__` (slots, or an `init=False` field left to its class default).
     """
-    if compact or not the_plan.uses_dict or the_plan.slot_fields:
+    if compact or not the_plan.fields_in_dict:
         data = dict(zip(the_plan.ordered, the_plan.values_of(obj)))  # noqa: B905 - same length
     else:
         data = dict(obj.__dict__)
