@@ -10,10 +10,12 @@ and the instance made with `object.__new__` and its `__dict__` set, as the pure 
 
 Fields msgspec cannot decode as the pure path does (unions stored as tagged pairs, dicts with
 non-string keys, anything unusual) are decoded as raw JSON and converted by the pure path's own
-decoder; nested dataclasses decode as nested TypedDicts and are built the same way. Whenever
-msgspec refuses a payload (a value the annotation does not allow, such as an integer beyond
-64 bits that the format stores as text, NaN in a float field, or data written by an older
-shape of the class), the caller falls back to the pure path, which is the definition of
+decoder. A nested dataclass msgspec reads exactly as we do, and without a `__post_init__`, is
+decoded by msgspec itself; any other decodes as a nested TypedDict and is built the same way.
+
+Whenever msgspec refuses a payload (a value the annotation does not allow, such as an integer
+beyond 64 bits that the format stores as text, NaN in a float field, or data written by an
+older shape of the class), the caller falls back to the pure path, which is the definition of
 what a payload means: the fast path only ever returns what the pure path would.
 """
 
@@ -198,9 +200,27 @@ def _fast_shape(cls: type) -> tuple[Any, tuple[tuple[str, Post], ...]]:
         _building.discard(cls)
 
 
-def _nested_fast(cls: type) -> tuple[Any, Post]:
+def _nested_fast(cls: type) -> tuple[Any, Post | None]:
+    """A nested dataclass: decoded by msgspec itself where that gives what the pure path
+    would (about twice as fast, and no Python step is left), else as a TypedDict finished in
+    Python."""
     shape, steps = _fast_shape(cls)
+    if not steps and _decodes_natively(cls, shape):
+        return cls, None
     return shape, _finisher(cls, steps)
+
+
+def _decodes_natively(cls: type, shape: Any) -> bool:
+    """Whether msgspec's own decoding of dataclass `cls` gives what the pure path would: it
+    makes instances without `__init__`, fills defaults and ignores removed fields as the pure
+    path does, but runs `__post_init__`, so there must be none; every field must be set by
+    `__init__`, none personal, and msgspec must read each annotation as our TypedDict does."""
+    if hasattr(cls, "__post_init__") or plan(cls).personal:
+        return False
+    if not all(field.init for field in dataclasses.fields(cls)):
+        return False
+    declared = typing.get_type_hints(cls, include_extras=True)
+    return bool(shape.__annotations__ == declared) and probe(cls)
 
 
 def _finisher(cls: type, steps: tuple[tuple[str, Post], ...]) -> Post:
@@ -258,14 +278,25 @@ def fast_reader(cls: type) -> Callable[[bytes | str], Any] | None:
 
 
 def batch_reader(cls: type) -> Callable[[Sequence[Any]], list[Any] | None] | None:
-    """A function that decodes many payloads of `cls` without a Python frame per payload
-    (msgspec's decoder mapped over them, the instances made and filled by `map`), or returns
-    None when any of them needs the pure path; None if `cls` cannot be read this way."""
+    """A function that decodes many payloads of `cls` (msgspec's decoder mapped over them,
+    the instances made and filled by `map`: no Python frame per payload unless the class has
+    steps left to Python), or returns None when any of them needs the pure path; None if `cls`
+    has no fast decoder."""
     fast = _fast_plan(cls)
-    the_plan = plan(cls)
-    if fast is None or fast.post or not the_plan.uses_dict or the_plan.slot_fields:
+    if fast is None:
         return None
+    the_plan = plan(cls)
     decode, count = fast.decoder.decode, len(the_plan.names)
+    if fast.post or not the_plan.uses_dict or the_plan.slot_fields:
+        finish = _finisher(cls, fast.post)
+
+        def read_many_with_steps(raws: Sequence[Any]) -> list[Any] | None:
+            try:
+                return list(map(finish, map(decode, raws)))
+            except Exception:
+                return None
+
+        return read_many_with_steps
     new, fill = object.__new__, object.__setattr__
     refused: tuple[type[BaseException], ...] = (*REFUSED, RecursionError, TypeError)
 
