@@ -80,4 +80,4 @@ class AsyncEventLog(Protocol):
         ...
 
 
-__all__ = ["START", "AsyncEventLog", "Checkpoint", "EventLog", "RecordedEvent"]
+__all__ = ["START", "AsyncEventLog", "Checkpoint", "EventLog", "RecordedEvent", "recorded_events"]
