@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -25,7 +25,12 @@ from orchestrix.core.common.exceptions import (
     EventEncodingError,
 )
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_log import (
+    START,
+    AsyncBatchedEventLog,
+    Checkpoint,
+    RecordedEvent,
+)
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import EventUpcaster, UpcasterRegistry
 from orchestrix.core.messaging.message import Event
@@ -514,6 +519,33 @@ class EventStoreContract:
         await store.save("t", events[10:])
         recorded = await store.read_all(batch_size=4)
         assert [r.event for r in recorded] == events
+
+    async def test_an_async_store_also_hands_its_log_over_in_batches(
+        self, store: StoreUnderTest
+    ) -> None:
+        """Projection runners take an async store's log a batch at a time (a sync store's is
+        an iterator they read in a worker thread): the same events as `read_all`, in order,
+        in batches of at most `batch_size`, none empty."""
+        events = [added(str(i)) for i in range(11)]
+        await store.save("s", events[:6])
+        await store.save("t", events[6:])
+        raw = store.store
+        if not isinstance(store, AsyncStoreUnderTest):
+            assert isinstance(raw.read_all(), Iterator)
+            assert not isinstance(raw, AsyncBatchedEventLog)
+            return
+        assert isinstance(raw, AsyncBatchedEventLog)
+        batches = [batch async for batch in raw.read_batches(batch_size=4)]
+        assert [len(batch) for batch in batches] == [4, 4, 3]
+        assert [r for batch in batches for r in batch] == await store.read_all(batch_size=4)
+        assert [r.event for batch in batches for r in batch] == events
+        after = batches[0][-1].checkpoint
+        assert [r async for batch in raw.read_batches(after, 100) for r in batch] == (
+            await store.read_all(after)
+        )
+        await store.save("u", [added("late")])
+        (last,) = [batch async for batch in raw.read_batches(batches[-1][-1].checkpoint)]
+        assert [r.event.item for r in last] == ["late"]  # type: ignore[attr-defined]
 
     async def test_old_schema_versions_are_upcast_on_load(
         self, store_factory: StoreFactory

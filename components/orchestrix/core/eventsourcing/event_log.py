@@ -7,10 +7,10 @@ first (SPEC §4), so a checkpoint is the pair `(tx_id, position)`, compared in t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from orchestrix.core.messaging.message import Event
 
@@ -80,4 +80,35 @@ class AsyncEventLog(Protocol):
         ...
 
 
-__all__ = ["START", "AsyncEventLog", "Checkpoint", "EventLog", "RecordedEvent", "recorded_events"]
+@runtime_checkable
+class AsyncBatchedEventLog(AsyncEventLog, Protocol):
+    """An `AsyncEventLog` that also hands its events over a batch at a time: a projection
+    runner then takes each batch in one step instead of one asynchronous step per event."""
+
+    def read_batches(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+        """The events `read_all` yields, in the same order, as the batches it fetched (none
+        empty)."""
+        ...
+
+
+async def each_event(
+    batches: AsyncIterator[Sequence[RecordedEvent]],
+) -> AsyncIterator[RecordedEvent]:
+    """The events of `batches` one by one: `read_all` of a store that reads batches."""
+    async for batch in batches:
+        for recorded in batch:
+            yield recorded
+
+
+__all__ = [
+    "START",
+    "AsyncBatchedEventLog",
+    "AsyncEventLog",
+    "Checkpoint",
+    "EventLog",
+    "RecordedEvent",
+    "each_event",
+    "recorded_events",
+]

@@ -4,17 +4,19 @@ A `LogFollower` runs one reader task that appends events to a bounded buffer whi
 runner processes the previous batch, so fetching, decoding and projecting overlap. The
 runner takes whatever is buffered (up to a batch) as soon as the reader waits for the
 database, so a short page is processed at once rather than when a batch fills. Sync logs
-(memory, SQLite) are read page by page in a worker thread, async logs directly.
+(memory, SQLite) are read page by page in a worker thread, async logs directly: a batch at a
+time from the stores that offer `read_batches`, else event by event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from itertools import islice
 
 from orchestrix.core.eventsourcing.event_log import (
+    AsyncBatchedEventLog,
     AsyncEventLog,
     Checkpoint,
     EventLog,
@@ -47,6 +49,18 @@ async def read_page(log: AnyEventLog, after: Checkpoint, count: int) -> list[Rec
 
 def _take(records: Iterator[RecordedEvent], count: int) -> list[RecordedEvent]:
     return list(islice(records, count))
+
+
+async def _batches_in_thread(
+    records: Iterator[RecordedEvent], size: int
+) -> AsyncIterator[list[RecordedEvent]]:
+    """The events of a sync log in batches of `size`, each read in a worker thread."""
+    while True:
+        batch = await asyncio.to_thread(_take, records, size)
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
 
 
 class LogFollower:
@@ -120,11 +134,7 @@ class LogFollower:
         pause = MIN_POLL
         try:
             while True:
-                records = self.log.read_all(after, self.batch_size)
-                if isinstance(records, Iterator):
-                    last = await self._read_sync(records)
-                else:
-                    last = await self._read_async(records)
+                last = await self._read_pass(after)
                 self._idle = self._pass_ended = True
                 self._ready.set()
                 if last is None:
@@ -138,6 +148,16 @@ class LogFollower:
             self._error = error
             self._ready.set()
 
+    async def _read_pass(self, after: Checkpoint) -> RecordedEvent | None:
+        """Read the log after `after` to its end; returns the last event read."""
+        log = self.log
+        if isinstance(log, AsyncBatchedEventLog):
+            return await self._read_batches(log.read_batches(after, self.batch_size))
+        records = log.read_all(after, self.batch_size)
+        if isinstance(records, Iterator):
+            return await self._read_batches(_batches_in_thread(records, self.batch_size))
+        return await self._read_async(records)
+
     async def _read_async(self, records: AsyncIterator[RecordedEvent]) -> RecordedEvent | None:
         recorded: RecordedEvent | None = None
         async for recorded in records:
@@ -150,18 +170,18 @@ class LogFollower:
                 await self._make_room()
         return recorded
 
-    async def _read_sync(self, records: Iterator[RecordedEvent]) -> RecordedEvent | None:
+    async def _read_batches(
+        self, batches: AsyncIterator[Sequence[RecordedEvent]]
+    ) -> RecordedEvent | None:
         last: RecordedEvent | None = None
-        while True:
-            page = await asyncio.to_thread(_take, records, self.batch_size)
-            if page:
-                last = page[-1]
-                self._buffer.extend(page)
+        async for batch in batches:
+            if batch:
+                last = batch[-1]
+                self._buffer.extend(batch)
                 self._idle = False
                 self._ready.set()
                 await self._make_room()
-            if len(page) < self.batch_size:
-                return last
+        return last
 
     async def _make_room(self) -> None:
         while len(self._buffer) >= self._high_water:

@@ -37,6 +37,7 @@ from orchestrix.core.eventsourcing.event_log import (
     START,
     Checkpoint,
     RecordedEvent,
+    each_event,
     recorded_events,
 )
 from orchestrix.core.eventsourcing.event_store import (
@@ -350,10 +351,17 @@ class PostgreSQLEventStore:
     save_async = save  # SPEC §4: every async store answers both namings
     load_async = load
 
-    async def read_all(
+    def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]:
-        """Every event committed after `after`, in log order, `batch_size` rows per query.
+        """Every event committed after `after`, in log order (see `read_batches`)."""
+        return each_event(self.read_batches(after, batch_size))
+
+    async def read_batches(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Every event committed after `after`, in log order, as batches of `batch_size` rows
+        (one query each; the last may be shorter).
 
         Events of a writer still in flight (and of any that started after it) are held back
         until it ends, so resuming from the last checkpoint never skips one; transactions that
@@ -382,8 +390,8 @@ class PostgreSQLEventStore:
                     raise_translated(error, "reading the event log")
             if self.upcasters is not None:
                 records = await self.upcasters.upcast_recorded_async(records)
-            for recorded in records:
-                yield recorded
+            if records:
+                yield records
             if page:
                 cursor = (page[-1][0], page[-1][1])
             if rows:

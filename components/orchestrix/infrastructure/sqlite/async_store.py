@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from functools import partial
 
 from orchestrix.core.common.instrumentation import instrumented_store
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent, each_event
 from orchestrix.core.eventsourcing.personal_data import PersonalData
 from orchestrix.core.eventsourcing.snapshot import Snapshot
 from orchestrix.core.eventsourcing.versioning import UpcasterRegistry
@@ -66,10 +66,16 @@ class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
             return events
         return await self.upcasters.upcast_to_latest_async(events)
 
-    async def read_all(
+    def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]:
         """Every event after `after` in commit order (see `SQLiteEventStore.read_all`)."""
+        return each_event(self.read_batches(after, batch_size))
+
+    async def read_batches(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """The events of `read_all` as the batches of `batch_size` it reads."""
         while True:
             batch = await self._run(
                 partial(SQLiteEventStore.stored_batch, after=after, batch_size=batch_size)
@@ -78,8 +84,7 @@ class SQLiteAsyncEventStore(ThreadedResource[SQLiteEventStore]):
                 return
             if self.upcasters is not None:
                 batch = await self.upcasters.upcast_recorded_async(batch)
-            for recorded in batch:
-                yield recorded
+            yield batch
             after = batch[-1].checkpoint
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:

@@ -14,7 +14,12 @@ from orchestrix.core.common.exceptions import StoreUnavailableError
 from orchestrix.core.common.observability import ObservabilityHooks
 from orchestrix.core.common.retry import FixedDelay
 from orchestrix.core.common.validation import ValidationError
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint
+from orchestrix.core.eventsourcing.event_log import (
+    START,
+    AsyncBatchedEventLog,
+    Checkpoint,
+    RecordedEvent,
+)
 from orchestrix.core.eventsourcing.projection import ProjectionEngine
 from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
 from orchestrix.core.eventsourcing.projection_errors import (
@@ -143,6 +148,58 @@ async def test_catch_up_processes_the_whole_log_in_batches(
     assert model.engine.get_state() == runner.state
     assert commits[-1] == last and len(commits) <= 1 + 13  # the initial state, then per batch
     assert runner.status is RunnerStatus.STOPPED
+
+
+class EventByEventLog:
+    """An async log without `read_batches`, such as an application's own wrapper."""
+
+    def __init__(self, store: InMemoryAsyncEventStore) -> None:
+        self.store = store
+        self.passes = 0
+
+    def read_all(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]:
+        self.passes += 1
+        return self.store.read_all(after, batch_size)
+
+
+async def test_an_async_log_is_taken_a_batch_at_a_time_where_it_offers_batches(
+    checkpoints: InMemoryCheckpointStore,
+) -> None:
+    store = InMemoryAsyncEventStore()
+    last = await deposit(store, 250)
+    taken: list[int] = []
+    read_batches = store.read_batches
+
+    async def counted(after: Checkpoint, batch_size: int) -> AsyncIterator[list[RecordedEvent]]:
+        async for batch in read_batches(after, batch_size):
+            taken.append(len(batch))
+            yield batch
+
+    store.read_batches = counted  # type: ignore[method-assign]
+    assert isinstance(store, AsyncBatchedEventLog)
+    model = Balances(checkpoints)
+    runner = ProjectionRunner(model.engine, store, batch_size=100)
+    await runner.catch_up()
+    assert sum(model.balances.values()) == 250 and len(set(model.seen)) == 250
+    assert runner.state is not None and runner.state.checkpoint == last
+    assert taken == [100, 100, 50]
+
+
+async def test_an_async_log_without_batches_is_taken_event_by_event(
+    checkpoints: InMemoryCheckpointStore,
+) -> None:
+    store = InMemoryAsyncEventStore()
+    last = await deposit(store, 250)
+    log = EventByEventLog(store)
+    assert not isinstance(log, AsyncBatchedEventLog)
+    model = Balances(checkpoints)
+    runner = ProjectionRunner(model.engine, log, batch_size=100)
+    await runner.catch_up()
+    assert sum(model.balances.values()) == 250 and len(set(model.seen)) == 250
+    assert runner.state is not None and runner.state.checkpoint == last
+    assert log.passes >= 1
 
 
 async def test_a_running_projection_follows_new_events(
