@@ -1,6 +1,6 @@
 """Projection catch-up and lag against raw-driver floors, measured side by side in one run.
 
-    uv run python test/benchmarks/bench_projection.py            # full: median of 3 runs
+    uv run python test/benchmarks/bench_projection.py            # full: median of 7 runs
     uv run python test/benchmarks/bench_projection.py --quick    # smoke mode, tiny sizes
     uv run python test/benchmarks/bench_projection.py --no-postgres
 
@@ -80,7 +80,7 @@ class Sizes:
     seconds: float
 
 
-FULL = Sizes(events=30_000, runs=3, rate=1000, seconds=10.0)
+FULL = Sizes(events=30_000, runs=7, rate=1000, seconds=10.0)
 QUICK = Sizes(events=2_000, runs=1, rate=200, seconds=1.0)
 
 
