@@ -144,6 +144,16 @@ def test_naive_and_aware_datetimes_stay_as_they_were() -> None:
     assert decoded.at.utcoffset() == timedelta(hours=2)  # type: ignore[attr-defined]
 
 
+offsets = st.sampled_from([UTC, timezone(timedelta(0)), timezone(timedelta(hours=-5, minutes=-30))])
+
+
+@given(st.datetimes(timezones=st.none() | offsets))
+def test_a_datetime_is_stored_as_its_isoformat_text(at: datetime) -> None:
+    """UTC times are written by a faster route than `isoformat`, to the same text."""
+    assert event_to_data(sample(at=at))["at"] == at.isoformat()
+    assert decode_event(encode_event(sample(at=at))).at == at  # type: ignore[attr-defined]
+
+
 def test_unicode_and_emoji_survive() -> None:
     value = 'Zoë 🚀 漢字 \u0000 "quoted" \\ end'
     assert decode_event(encode_event(sample(text=value))).text == value  # type: ignore[attr-defined]
