@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from orchestrix.cli.backends import Projections, ReadableStore
 from orchestrix.cli.errors import CliError
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent
+from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent, each_event
 from orchestrix.core.eventsourcing.projection import ProjectionEngine
 from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
 from orchestrix.core.eventsourcing.projection_errors import ProjectionStoppedError
@@ -37,17 +37,20 @@ class CountingLog:
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]:
+        return each_event(self.read_batches(after, batch_size))
+
+    async def read_batches(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[Sequence[RecordedEvent]]:
         while self._read and self._read[-1] > after:  # read again after a restart
             self._read.pop()
-        return self._noting(self.log.read_all(after, batch_size))
-
-    async def _noting(self, records: AsyncIterator[RecordedEvent]) -> AsyncIterator[RecordedEvent]:
+        batches = self.log.read_batches(after, batch_size)
         try:
-            async for recorded in records:
-                self._read.append(recorded.checkpoint)
-                yield recorded
+            async for batch in batches:
+                self._read.extend(recorded.checkpoint for recorded in batch)
+                yield batch
         finally:
-            close = getattr(records, "aclose", None)
+            close = getattr(batches, "aclose", None)
             if close is not None:
                 await close()
 

@@ -8,7 +8,7 @@ saga has run yet has none of their tables, and says so by handing out None.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,6 +31,10 @@ class ReadableStore(Protocol):
     def read_all(
         self, after: Checkpoint = START, batch_size: int = 1000
     ) -> AsyncIterator[RecordedEvent]: ...
+
+    def read_batches(
+        self, after: Checkpoint = START, batch_size: int = 1000
+    ) -> AsyncIterator[Sequence[RecordedEvent]]: ...
 
 
 @dataclass(frozen=True, slots=True)
