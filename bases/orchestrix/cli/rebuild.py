@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from orchestrix.cli.backends import Projections, ReadableStore
 from orchestrix.cli.errors import CliError
-from orchestrix.core.eventsourcing.event_log import START, Checkpoint, RecordedEvent, each_event
+from orchestrix.core.eventsourcing.event_log import (
+    START,
+    Checkpoint,
+    RecordedEvent,
+    close_reader,
+    each_event,
+)
 from orchestrix.core.eventsourcing.projection import ProjectionEngine
 from orchestrix.core.eventsourcing.projection_error_policy import ErrorPolicy, OnFailure
 from orchestrix.core.eventsourcing.projection_errors import ProjectionStoppedError
@@ -50,9 +56,7 @@ class CountingLog:
                 self._read.extend(recorded.checkpoint for recorded in batch)
                 yield batch
         finally:
-            close = getattr(batches, "aclose", None)
-            if close is not None:
-                await close()
+            await close_reader(batches)
 
     def committed_up_to(self, checkpoint: Checkpoint) -> int:
         """How many events the runner has committed, given its committed checkpoint."""

@@ -97,9 +97,20 @@ async def each_event(
     batches: AsyncIterator[Sequence[RecordedEvent]],
 ) -> AsyncIterator[RecordedEvent]:
     """The events of `batches` one by one: `read_all` of a store that reads batches."""
-    async for batch in batches:
-        for recorded in batch:
-            yield recorded
+    try:
+        async for batch in batches:
+            for recorded in batch:
+                yield recorded
+    finally:
+        await close_reader(batches)
+
+
+async def close_reader(records: AsyncIterator[Any]) -> None:
+    """Close a log reader that was left before its end, when it can be closed (an async
+    generator): its store's cleanup then runs now rather than when it is collected."""
+    close = getattr(records, "aclose", None)
+    if close is not None:
+        await close()
 
 
 __all__ = [
@@ -109,6 +120,7 @@ __all__ = [
     "Checkpoint",
     "EventLog",
     "RecordedEvent",
+    "close_reader",
     "each_event",
     "recorded_events",
 ]

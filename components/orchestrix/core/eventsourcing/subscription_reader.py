@@ -21,6 +21,7 @@ from orchestrix.core.eventsourcing.event_log import (
     Checkpoint,
     EventLog,
     RecordedEvent,
+    close_reader,
 )
 from orchestrix.core.eventsourcing.subscription_wake_up import WakeUp
 
@@ -41,9 +42,7 @@ async def read_page(log: AnyEventLog, after: Checkpoint, count: int) -> list[Rec
         page.append(recorded)
         if len(page) >= count:
             break
-    close = getattr(records, "aclose", None)
-    if close is not None:
-        await close()
+    await close_reader(records)
     return page
 
 
