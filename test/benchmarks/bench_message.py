@@ -12,7 +12,6 @@ none of the message machinery: type defaulting, class registration.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -25,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make `test.` and the bricks im
 
 from orchestrix.core.common.propagation import current_trace_id
 from orchestrix.core.messaging.message import Event, _new_id, _now
-from test.benchmarks.bench_repository import timed
+from test.benchmarks.bench_repository import calls_per_second, print_row
 
 TARGET = 0.5
 
@@ -69,21 +68,14 @@ def main(argv: Sequence[str] | None = None) -> float:
     def floor() -> object:
         return BareOpened(owner="Ada")
 
-    ours_times, floor_times = [], []
-    for _ in range(repetitions):
-        floor_times.append(timed(floor, loops))
-        ours_times.append(timed(ours, loops))
-    ours_rate, floor_rate = 1 / statistics.median(ours_times), 1 / statistics.median(floor_times)
-    ratio = ours_rate / floor_rate
     mode = "quick (smoke, 1 repetition)" if args.quick else f"full (median of {repetitions})"
-    print(f"Message construction benchmark: {mode}, Python {sys.version.split()[0]}")
-    print(f"{'workload':<40} {'ours /s':>12} {'floor /s':>12} {'ratio':>6}  target")
-    status = "ok" if ratio >= TARGET else "MISS"
-    print(
-        f"{'construct an event (1 field)':<40} {ours_rate:>12,.0f} {floor_rate:>12,.0f} "
-        f"{ratio:>6.2f}  >= {TARGET} x bare frozen dataclass  {status}"
+    return print_row(
+        f"Message construction benchmark: {mode}, Python {sys.version.split()[0]}",
+        "/s",
+        "construct an event (1 field)",
+        calls_per_second(ours, floor, loops, repetitions),
+        f">= {TARGET} x bare frozen dataclass",
     )
-    return ratio
 
 
 if __name__ == "__main__":
